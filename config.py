@@ -1,0 +1,134 @@
+"""Hyperparameters: an easydict in sections, overridable from a YAML file.
+
+`default_config()` builds the defaults (DESIGN.md section 4, the seed's values where the seed
+and the paper differ; see doc/fidelity.md). `load_config(path)` applies a YAML file over them:
+unknown keys and values of the wrong type are errors that name the key. `dump_config` writes
+the resolved config back to YAML; every run saves one as hyperParams.yaml. Nothing here is
+parsed at import time.
+"""
+import copy
+import os
+
+import yaml
+from easydict import EasyDict as edict
+
+from lib.errors import PoseError
+
+
+def default_config():
+    """The defaults, a fresh EasyDict each call."""
+    cfg = edict()
+
+    # Network: the residual MLP of Martinez et al. (2017).
+    cfg.NETWORK = edict()
+    cfg.NETWORK.nJoints = 16             # joints in the 2D input and in the 3D output
+    cfg.NETWORK.linear_size = 1024       # width of every hidden Linear layer
+    cfg.NETWORK.nResBlock = 2            # residual blocks, each two Linear-BN-ReLU-Dropout
+    cfg.NETWORK.dropout = 0.5            # drop rate (Gluon's convention; TF code: keep_prob 0.5)
+    cfg.NETWORK.bn_momentum = 0.9        # BatchNorm running-average momentum (Gluon default, seed; TF code 0.99)
+    cfg.NETWORK.bn_epsilon = 1e-5        # BatchNorm epsilon (Gluon default, seed; TF code 1e-3)
+    cfg.NETWORK.hybrid = True            # hybridize the network (static graph) for speed
+
+    # Training.
+    cfg.TRAIN = edict()
+    cfg.TRAIN.batchsize = 64             # samples per device per step (seed: per GPU)
+    cfg.TRAIN.optimizer = 'adam'         # only Adam, as in the paper and the seed
+    cfg.TRAIN.lr = 0.001                 # initial learning rate
+    cfg.TRAIN.decay_rate = 0.96          # learning-rate decay factor ...
+    cfg.TRAIN.decay_steps = 100000       # ... applied every this many steps
+    cfg.TRAIN.decay_staircase = True     # True: step-wise decay (seed); False: continuous (TF code)
+    cfg.TRAIN.end_epoch = 200            # epochs to train
+    cfg.TRAIN.checkpoints = 5            # checkpoints per run: every end_epoch/checkpoints epochs
+    cfg.TRAIN.shuffle = True             # reshuffle the training set every epoch
+    cfg.TRAIN.seed = 0                   # random seed of numpy and MXNet (init, shuffling, dropout)
+
+    # Dataset.
+    cfg.DATASET = edict()
+    cfg.DATASET.train_subjects = [1, 5, 6, 7, 8]   # Human3.6M subjects to train on
+    cfg.DATASET.test_subjects = [9, 11]            # subjects to evaluate on
+    cfg.DATASET.sigma = 0.0              # std (pixels) of Gaussian noise added to the 2D input in training
+    cfg.DATASET.distortion = False       # apply radial/tangential lens distortion when projecting (TF code: yes; seed: no)
+    cfg.DATASET.cache = True             # keep parsed arrays in ROOT/output/cache as .npz
+
+    # Testing.
+    cfg.TEST = edict()
+    cfg.TEST.batchsize = 1024            # frames per forward pass; does not change the results
+    return cfg
+
+
+def _check_and_merge(base, update, where):
+    """Merge dict `update` into EasyDict `base` in place, checking keys and types."""
+    if not isinstance(update, dict):
+        raise PoseError('%s: expected a mapping of keys, got %s' % (where, type(update).__name__))
+    for key, value in update.items():
+        name = '%s.%s' % (where, key) if where else str(key)
+        if key not in base:
+            raise PoseError('config key %s is unknown (known here: %s)'
+                            % (name, ', '.join(sorted(base))))
+        default = base[key]
+        if isinstance(default, dict):
+            _check_and_merge(default, value, name)
+            continue
+        base[key] = _checked_value(name, default, value)
+
+
+def _checked_value(name, default, value):
+    """`value` if it has the type of `default` (an int is accepted for a float)."""
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, list):
+        kinds = {type(v) for v in default}
+        ok = isinstance(value, list) and all(type(v) in kinds for v in value)
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise PoseError('config key %s: expected %s like %r, got %r'
+                        % (name, type(default).__name__, default, value))
+    return value
+
+
+def merge_config(cfg, update):
+    """A copy of `cfg` with the nested dict `update` applied (keys and types checked)."""
+    merged = copy.deepcopy(cfg)
+    _check_and_merge(merged, update, '')
+    return merged
+
+
+def load_config(path, base=None):
+    """Defaults (or `base`) overridden by the YAML file at `path` (safe loading)."""
+    base = default_config() if base is None else base
+    try:
+        with open(path) as f:
+            update = yaml.safe_load(f)
+    except OSError as e:
+        raise PoseError('%s: cannot read config (%s)' % (path, e.strerror))
+    except yaml.YAMLError as e:
+        raise PoseError('%s: not valid YAML (%s)' % (path, str(e).splitlines()[0]))
+    if update is None:
+        return copy.deepcopy(base)
+    try:
+        return merge_config(base, update)
+    except PoseError as e:
+        raise PoseError('%s: %s' % (path, e))
+
+
+def to_plain(cfg):
+    """EasyDict -> nested plain dicts and lists (for YAML and JSON)."""
+    if isinstance(cfg, dict):
+        return {k: to_plain(v) for k, v in cfg.items()}
+    if isinstance(cfg, (list, tuple)):
+        return [to_plain(v) for v in cfg]
+    return cfg
+
+
+def dump_config(cfg, path):
+    """Write the resolved config as YAML, atomically."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        yaml.safe_dump(to_plain(cfg), f, default_flow_style=False, sort_keys=False)
+    os.replace(tmp, path)

@@ -1,0 +1,1 @@
+"""Library of the 3D pose baseline: one module a concern (see README, "Code map")."""

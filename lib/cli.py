@@ -1,0 +1,70 @@
+"""Command-line pieces shared by train.py and test.py: options, devices, error handling."""
+import argparse
+import logging
+import os
+import sys
+
+import mxnet as mx
+
+from lib.errors import PoseError
+
+
+def base_parser(description):
+    """The seed's options (--gpu, --root, --dataset, --model, --debug) plus --cfg."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('--gpu', default='-1',
+                        help='GPUs to use, e.g. 0 or 0,1,2,3; -1 for the CPU (default)')
+    parser.add_argument('--root', default='.', help='project root; outputs go under ROOT/output')
+    parser.add_argument('--dataset', default='./data/',
+                        help='dataset root that holds annot/ (default ./data/)')
+    parser.add_argument('--cfg', default=None, help='YAML file that overrides config.py defaults')
+    parser.add_argument('--debug', action='store_true', help='debug mode: verbose log')
+    return parser
+
+
+def contexts_from_arg(gpu):
+    """'-1' -> [cpu()]; '0,1' -> [gpu(0), gpu(1)], checked against the GPUs MXNet sees."""
+    text = str(gpu).strip()
+    try:
+        ids = [int(t) for t in text.split(',') if t.strip() != '']
+    except ValueError:
+        raise PoseError('--gpu %s: expected a comma list of GPU ids like 0,1, or -1 for the CPU'
+                        % text)
+    if not ids:
+        raise PoseError('--gpu: empty; give GPU ids like 0,1, or -1 for the CPU')
+    if ids == [-1]:
+        return [mx.cpu()]
+    if any(i < 0 for i in ids) or len(set(ids)) != len(ids):
+        raise PoseError('--gpu %s: GPU ids must be distinct and >= 0 (or -1 alone for the CPU)'
+                        % text)
+    try:
+        available = mx.context.num_gpus()
+    except mx.base.MXNetError:
+        available = 0
+    if available == 0:
+        raise PoseError('--gpu %s: MXNet sees no GPU (no device, or a CPU-only mxnet build); '
+                        'run on the CPU with --gpu -1' % text)
+    missing = [i for i in ids if i >= available]
+    if missing:
+        raise PoseError('--gpu %s: GPU %s not found, MXNet sees %d GPU(s) (ids 0..%d); use --gpu '
+                        '-1 for the CPU' % (text, missing[0], available, available - 1))
+    return [mx.gpu(i) for i in ids]
+
+
+def run(main):
+    """Call main(); a PoseError becomes `error: ...` on stderr and exit status 2."""
+    try:
+        code = main()
+    except PoseError as e:
+        logging.getLogger(__name__).debug('fatal', exc_info=True)
+        print('error: %s' % e, file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print('interrupted', file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code or 0)
+
+
+def check_dataset_root(path):
+    if not os.path.isdir(path):
+        raise PoseError('--dataset %s: no such folder' % path)

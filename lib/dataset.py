@@ -1,0 +1,145 @@
+"""Annotation folders -> whole arrays, with an .npz cache.
+
+`load_subjects` returns a dict of arrays for the chosen subjects:
+  'pose3d' (N, 17, 3) float32  camera-frame mm (not yet root-relative),
+  'pose2d' (N, 17, 2) float32  pixels,
+  'ids'    (N, 5) int32        subject, action, subaction, camera, frame (frame zero-based).
+Rows are ordered by folder (subject, action, subaction, camera) then frame.
+"""
+import hashlib
+import json
+import logging
+import os
+import zipfile
+
+import numpy as np
+
+from lib import h36m
+from lib.cameras import project, world_to_camera
+from lib.errors import PoseError
+
+log = logging.getLogger(__name__)
+
+# Bump when the arrays computed from the same files change, so that old caches are not served.
+CACHE_VERSION = 1
+ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
+
+
+def _folder_arrays(annotation, distortion):
+    """One parsed annotation -> (pose3d (N,17,3), pose2d (N,17,2)) float64 in the camera frame."""
+    world = annotation['poses'][:, annotation['joints']]
+    cam = world_to_camera(world, annotation['R'], annotation['T'])
+    if np.any(cam[..., 2] <= 0):
+        frame = int(np.flatnonzero(np.any(cam[..., 2] <= 0, axis=1))[0])
+        raise PoseError('frame %d (line %d): a joint lies at or behind the camera (depth <= 0)'
+                        % (frame, h36m.HEADER_LINES + frame + 1))
+    dist = (annotation['k'], annotation['p']) if distortion else (None, None)
+    return cam, project(cam, annotation['f'], annotation['c'], *dist)
+
+
+def list_sources(dataset_root, subjects):
+    """Paths of the annotation files of `subjects` and their ids (n, 4); raises on missing ones."""
+    folders, ids = h36m.all_folders(subjects)
+    paths = [h36m.annotation_path(dataset_root, f) for f in folders]
+    missing = [f for f, p in zip(folders, paths) if not os.path.isfile(p)]
+    if missing:
+        if not os.path.isdir(os.path.join(dataset_root, 'annot')):
+            raise PoseError('%s: no annot/ folder here (expected %s/annot/s_SS_act_AA_subact_UU_'
+                            'ca_CC/matlab_meta.txt; make a synthetic set with python -m '
+                            'lib.synthetic %s)' % (dataset_root, dataset_root, dataset_root))
+        shown = ', '.join(missing[:5]) + (', ...' if len(missing) > 5 else '')
+        raise PoseError('%s/annot: %d of %d annotation folders missing for subjects %s: %s'
+                        % (dataset_root, len(missing), len(folders), list(subjects), shown))
+    return paths, ids
+
+
+def parse_subjects(paths, ids, distortion, progress=None):
+    """Parse the files and stack them into the arrays described in the module docstring."""
+    pose3d, pose2d, id_rows = [], [], []
+    items = list(zip(paths, ids))
+    for path, folder_id in (progress(items) if progress else items):
+        annotation = h36m.parse_annotation(path)
+        try:
+            cam, uv = _folder_arrays(annotation, distortion)
+        except PoseError as e:
+            raise PoseError('%s %s' % (path, e))
+        n = cam.shape[0]
+        pose3d.append(cam.astype(np.float32))
+        pose2d.append(uv.astype(np.float32))
+        rows = np.empty((n, 5), dtype=np.int32)
+        rows[:, :4] = folder_id
+        rows[:, 4] = np.arange(n)
+        id_rows.append(rows)
+    return {'pose3d': np.concatenate(pose3d), 'pose2d': np.concatenate(pose2d),
+            'ids': np.concatenate(id_rows)}
+
+
+def cache_key(paths, subjects, distortion):
+    """Hash of everything the arrays depend on: code version, options and every source file's
+    path, size and modification time (ns), so that a changed file or option misses the cache."""
+    h = hashlib.sha256()
+    h.update(json.dumps({'version': CACHE_VERSION, 'subjects': list(subjects),
+                         'distortion': bool(distortion)}).encode())
+    for p in paths:
+        st = os.stat(p)
+        h.update(('%s|%d|%d\n' % (os.path.abspath(p), st.st_size, st.st_mtime_ns)).encode())
+    return h.hexdigest()
+
+
+def _read_cache(path, key):
+    """The cached arrays, or None (with a warning) when the file is stale, altered or broken."""
+    if not os.path.exists(path):
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in ('key', 'pose3d', 'pose2d', 'ids', 'checksum')}
+        ok = (str(data['key']) == key
+              and data['pose3d'].shape[1:] == (17, 3) and data['pose2d'].shape[1:] == (17, 2)
+              and data['ids'].shape[1:] == (5,)
+              and len({len(data['pose3d']), len(data['pose2d']), len(data['ids'])}) == 1
+              and str(data['checksum']) == _checksum(data))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
+        log.warning('cache %s is unreadable (%s); rebuilding it', path, e)
+        return None
+    if not ok:
+        log.warning('cache %s does not match its sources or is altered; rebuilding it', path)
+        return None
+    return {k: data[k] for k in ('pose3d', 'pose2d', 'ids')}
+
+
+def _checksum(data):
+    h = hashlib.sha256()
+    for k in ('pose3d', 'pose2d', 'ids'):
+        h.update(np.ascontiguousarray(data[k]).tobytes())
+    return h.hexdigest()
+
+
+def _write_cache(path, key, data):
+    """Write the arrays under a temporary name, then rename: never a half-written cache."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp.npz'
+    np.savez(tmp, key=np.array(key), checksum=np.array(_checksum(data)), **data)
+    os.replace(tmp, path)
+
+
+def load_subjects(dataset_root, subjects, distortion=False, cache_dir=None, progress=None):
+    """Arrays of the annotation folders of `subjects` (see module docstring), cached in
+    `cache_dir` when given."""
+    paths, ids = list_sources(dataset_root, subjects)
+    if not cache_dir:
+        return parse_subjects(paths, ids, distortion, progress)
+    key = cache_key(paths, subjects, distortion)
+    cache_path = os.path.join(cache_dir, 'h36m_annot_%s.npz' % key[:20])
+    data = _read_cache(cache_path, key)
+    if data is not None:
+        log.info('loaded %d frames of subjects %s from cache %s', len(data['ids']),
+                 list(subjects), cache_path)
+        return data
+    data = parse_subjects(paths, ids, distortion, progress)
+    try:
+        _write_cache(cache_path, key, data)
+    except OSError as e:
+        log.warning('could not write cache %s (%s); going on without it', cache_path, e.strerror)
+    log.info('parsed %d frames of subjects %s from %d files', len(data['ids']), list(subjects),
+             len(paths))
+    return data

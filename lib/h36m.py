@@ -1,0 +1,161 @@
+"""Human3.6M constants and the seed's annotation format (`annot/<folder>/matlab_meta.txt`).
+
+Joint conventions follow DESIGN.md section 2: 17 joints selected from the 32 of the motion
+capture, joint 0 (Hip) is the root.
+"""
+import os
+
+import numpy as np
+
+from lib.errors import PoseError
+
+SUBJECTS = (1, 5, 6, 7, 8, 9, 11)
+TRAIN_SUBJECTS = (1, 5, 6, 7, 8)
+TEST_SUBJECTS = (9, 11)
+SUBACTIONS = (1, 2)
+CAMERAS = (1, 2, 3, 4)
+
+# Action id -> name, in the order of the paper's tables is by id here (2..16).
+ACTIONS = {
+    2: 'Directions', 3: 'Discussion', 4: 'Eating', 5: 'Greeting', 6: 'Phoning',
+    7: 'Posing', 8: 'Purchases', 9: 'Sitting', 10: 'SittingDown', 11: 'Smoking',
+    12: 'Photo', 13: 'Waiting', 14: 'Walking', 15: 'WalkDog', 16: 'WalkTogether',
+}
+ACTION_IDS = tuple(sorted(ACTIONS))
+
+JOINT_NAMES = ('Hip', 'RHip', 'RKnee', 'RFoot', 'LHip', 'LKnee', 'LFoot', 'Spine', 'Thorax',
+               'Neck/Nose', 'Head', 'LShoulder', 'LElbow', 'LWrist', 'RShoulder', 'RElbow',
+               'RWrist')
+PARENTS = np.array([-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15])
+FLIP_PAIRS = ((1, 4), (2, 5), (3, 6), (11, 14), (12, 15), (13, 16))
+ROOT = 0
+# One-based indices of the 17 joints among the 32 of the motion capture (the usual line 8).
+JOINTS_17_OF_32 = (1, 2, 3, 4, 7, 8, 9, 13, 14, 15, 16, 18, 19, 20, 26, 27, 28)
+NUM_JOINTS_32 = 32
+
+# The network sees 16 2D joints (all but Neck/Nose, which 2D detectors do not give reliably)
+# and predicts 16 3D joints (all but the root, which is the origin of the targets).
+INPUT_JOINTS = tuple(j for j in range(17) if j != 9)
+OUTPUT_JOINTS = tuple(range(1, 17))
+
+RIGHT_JOINTS = (1, 2, 3, 14, 15, 16)
+LEFT_JOINTS = (4, 5, 6, 11, 12, 13)
+
+HEADER_LINES = 9
+
+
+def folder_name(subject, action, subaction, camera):
+    """Name of one annotation folder, e.g. s_09_act_02_subact_01_ca_03."""
+    return 's_%02d_act_%02d_subact_%02d_ca_%02d' % (subject, action, subaction, camera)
+
+
+def all_folders(subjects):
+    """Folder names and their ids (n, 4) int: subject, action, subaction, camera."""
+    ids = [(s, a, u, c) for s in subjects for a in ACTION_IDS for u in SUBACTIONS for c in CAMERAS]
+    return [folder_name(*i) for i in ids], np.array(ids, dtype=np.int64).reshape(-1, 4)
+
+
+def _numbers(line, lineno, count, path, integer=False):
+    """The `count` numbers after the label token of one header line."""
+    tokens = line.split()
+    if len(tokens) < count + 1:
+        raise PoseError('%s line %d: expected a label and %d numbers, found %d tokens'
+                        % (path, lineno + 1, count, len(tokens)))
+    try:
+        values = np.array([float(t) for t in tokens[1:count + 1]])
+    except ValueError:
+        raise PoseError('%s line %d: expected %d numbers after the label, got %r'
+                        % (path, lineno + 1, count, ' '.join(tokens[1:count + 1])))
+    if not np.all(np.isfinite(values)):
+        raise PoseError('%s line %d: NaN or infinity among the numbers' % (path, lineno + 1))
+    if integer:
+        if np.any(values != np.round(values)):
+            raise PoseError('%s line %d: expected whole numbers' % (path, lineno + 1))
+        return values.astype(np.int64)
+    return values
+
+
+def parse_annotation(path):
+    """Read one matlab_meta.txt.
+
+    Returns a dict: 'width', 'height' (pixels), 'R' (3, 3) world->camera, 'T' (3,) camera
+    position in world mm, 'f' (2,), 'c' (2,) pixels, 'k' (3,), 'p' (2,) distortion,
+    'joints' (17,) zero-based indices into the 32, 'poses' (N, 32, 3) float64 world mm.
+    Raises PoseError naming the file and line for anything malformed.
+    """
+    try:
+        with open(path, 'r') as f:
+            text = f.read()
+    except OSError as e:
+        raise PoseError('%s: cannot read (%s)' % (path, e.strerror))
+    except UnicodeDecodeError:
+        raise PoseError('%s: not a text file' % path)
+    lines = text.split('\n', HEADER_LINES)
+    if len(lines) < HEADER_LINES:
+        raise PoseError('%s: expected %d header lines, found %d'
+                        % (path, HEADER_LINES, len(lines)))
+    first = lines[0].split()
+    try:
+        n = int(first[0]) if len(first) == 1 else -1
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise PoseError('%s line 1: expected the number of frames, got %r' % (path, lines[0][:40]))
+    width, height = _numbers(lines[1], 1, 2, path)
+    rot = _numbers(lines[2], 2, 9, path).reshape(3, 3).T
+    trans = _numbers(lines[3], 3, 3, path)
+    focal = _numbers(lines[4], 4, 2, path)
+    centre = _numbers(lines[5], 5, 2, path)
+    radial = _numbers(lines[6], 6, 3, path)
+    tangential = _numbers(lines[7], 7, 2, path)
+    joints = _numbers(lines[8], 8, 17, path, integer=True)
+    if joints.min() < 1 or joints.max() > NUM_JOINTS_32:
+        raise PoseError('%s line 9: joint indices must lie in 1..%d' % (path, NUM_JOINTS_32))
+    body = lines[HEADER_LINES] if len(lines) > HEADER_LINES else ''
+    poses = _parse_pose_lines(body, n, path)
+    return {'width': width, 'height': height, 'R': rot, 'T': trans, 'f': focal, 'c': centre,
+            'k': radial, 'p': tangential, 'joints': joints - 1, 'poses': poses}
+
+
+def _parse_pose_lines(body, n, path):
+    """N lines of a label and 96 numbers -> (N, 32, 3) float64, converted in one numpy call."""
+    rows = body.split('\n')
+    while rows and not rows[-1].strip():
+        rows.pop()
+    if len(rows) != n:
+        raise PoseError('%s: line 1 announces %d frames, found %d pose lines'
+                        % (path, n, len(rows)))
+    width = 3 * NUM_JOINTS_32 + 1
+    tokens = body.split()
+    if len(tokens) != n * width:
+        _raise_bad_row(rows, path, lambda r: len(r.split()) != width,
+                       'expected a label and %d numbers' % (width - 1))
+    try:
+        values = np.array(tokens, dtype=object).reshape(n, width)[:, 1:].astype(np.float64)
+    except ValueError:
+        _raise_bad_row(rows, path, lambda r: not _all_numbers(r.split()[1:]),
+                       'expected %d numbers after the label' % (width - 1))
+    if not np.all(np.isfinite(values)):
+        bad = int(np.flatnonzero(~np.all(np.isfinite(values), axis=1))[0])
+        raise PoseError('%s line %d: NaN or infinity in a pose' % (path, HEADER_LINES + bad + 1))
+    return values.reshape(n, NUM_JOINTS_32, 3)
+
+
+def _all_numbers(tokens):
+    try:
+        [float(t) for t in tokens]
+    except ValueError:
+        return False
+    return True
+
+
+def _raise_bad_row(rows, path, is_bad, expected):
+    """Find the first bad pose line (only on the error path) and raise PoseError naming it."""
+    for i, row in enumerate(rows):
+        if is_bad(row):
+            raise PoseError('%s line %d: %s' % (path, HEADER_LINES + i + 1, expected))
+    raise PoseError('%s: malformed pose lines (%s)' % (path, expected))
+
+
+def annotation_path(dataset_root, folder):
+    return os.path.join(dataset_root, 'annot', folder, 'matlab_meta.txt')

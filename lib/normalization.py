@@ -1,0 +1,80 @@
+"""Network inputs and targets from pose arrays, and their z-scoring.
+
+Inputs: the 16 2D joints other than Neck/Nose, flattened, (N, 32) pixels.
+Targets: the 16 3D joints other than the root, relative to the root, flattened, (N, 48) mm.
+The statistics are computed on the training set only and are saved with the model.
+"""
+import os
+
+import numpy as np
+
+from lib import h36m
+from lib.errors import PoseError
+
+STAT_KEYS = ('mean2d', 'std2d', 'mean3d', 'std3d')
+
+
+def network_inputs(pose2d):
+    """(N, 17, 2) pixels -> (N, 32) float32."""
+    return pose2d[:, h36m.INPUT_JOINTS].reshape(len(pose2d), -1).astype(np.float32)
+
+
+def network_targets(pose3d):
+    """(N, 17, 3) camera mm -> (N, 48) float32 root-relative, root dropped."""
+    rel = pose3d - pose3d[:, h36m.ROOT:h36m.ROOT + 1]
+    return rel[:, h36m.OUTPUT_JOINTS].reshape(len(pose3d), -1).astype(np.float32)
+
+
+def targets_to_pose(targets):
+    """(N, 48) root-relative mm -> (N, 17, 3) with the root at the origin."""
+    n = len(targets)
+    pose = np.zeros((n, 17, 3), dtype=targets.dtype)
+    pose[:, h36m.OUTPUT_JOINTS] = targets.reshape(n, len(h36m.OUTPUT_JOINTS), 3)
+    return pose
+
+
+def compute_stats(inputs, targets):
+    """Per-dimension mean and std of training inputs (N, 32) and targets (N, 48), float64.
+    A constant dimension gets std 1 so that z-scoring never divides by zero."""
+    stats = {'mean2d': inputs.mean(axis=0, dtype=np.float64),
+             'std2d': inputs.std(axis=0, dtype=np.float64),
+             'mean3d': targets.mean(axis=0, dtype=np.float64),
+             'std3d': targets.std(axis=0, dtype=np.float64)}
+    for k in ('std2d', 'std3d'):
+        stats[k][stats[k] < 1e-8] = 1.0
+    return stats
+
+
+def normalize(values, mean, std):
+    """z-score (N, D) with (D,) statistics -> float32."""
+    return ((values - mean) / std).astype(np.float32)
+
+
+def unnormalize(values, mean, std):
+    """Inverse of normalize -> float64."""
+    return values * std + mean
+
+
+def save_stats(stats, path):
+    """Write the statistics as .npz, atomically."""
+    tmp = path + '.tmp.npz'
+    np.savez(tmp, **{k: stats[k] for k in STAT_KEYS})
+    os.replace(tmp, path)
+
+
+def load_stats(path, num_inputs=32, num_outputs=48):
+    """Read statistics written by save_stats and check their sizes against the network."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            stats = {k: z[k].astype(np.float64) for k in STAT_KEYS}
+    except (OSError, ValueError, KeyError) as e:
+        raise PoseError('%s: cannot read normalisation statistics (%s)' % (path, e))
+    sizes = {'mean2d': num_inputs, 'std2d': num_inputs, 'mean3d': num_outputs,
+             'std3d': num_outputs}
+    for k, n in sizes.items():
+        if stats[k].shape != (n,):
+            raise PoseError('%s: %s has shape %s, the model expects (%d,)'
+                            % (path, k, stats[k].shape, n))
+        if not np.all(np.isfinite(stats[k])):
+            raise PoseError('%s: %s holds NaN or infinity' % (path, k))
+    return stats

@@ -1,0 +1,421 @@
+"""Synthetic Human3.6M: a kinematic 32-joint skeleton moved by 15 action styles, written in the
+annotation-folder layout with the real cameras, so that everything runs without the licensed data.
+
+    python -m lib.synthetic data/ --frames 200 --seed 0
+
+Each subject has its own proportions (height and limb lengths); each (subject, action,
+subaction) sequence is a smooth motion at 50 frames a second: joint angles are sums of
+rhythms (gait, gestures) and low-pass filtered noise, clipped to joint limits; the body walks
+about the room or stays near a spot, stands or sits, and its feet rest on the floor. The same
+world poses are written for the 4 cameras of the sequence, as in the real data. Same seed,
+same files.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+from lib import h36m
+from lib.cameras import load_h36m_cameras
+from lib.errors import PoseError
+
+FPS = 50.0
+DEFAULT_CAMERAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                               'data', 'h36m_cameras.json')
+
+# The 32-joint tree (zero-based parents) and rest offsets from the parent in mm, in a body frame
+# with x forward, y to the body's left, z up, for a person about 1.75 m tall. The 17 joints of
+# h36m.JOINTS_17_OF_32 are the named ones; the others (toes, hands, thumbs, sites) complete it.
+PARENTS_32 = np.array([-1, 0, 1, 2, 3, 4, 0, 6, 7, 8, 9, 0, 11, 12, 13, 14, 15, 13, 17, 18, 19,
+                       20, 19, 22, 13, 13, 25, 26, 27, 28, 27, 30])
+REST_OFFSETS_32 = np.array([
+    [0, 0, 0],                                                       # 0 Hip (root)
+    [0, -130, 0], [0, 0, -450], [0, 0, -440], [130, 0, -50], [50, 0, 0],   # 1-5 right leg
+    [0, 130, 0], [0, 0, -450], [0, 0, -440], [130, 0, -50], [50, 0, 0],    # 6-10 left leg
+    [0, 0, 5], [10, 0, 230], [0, 0, 250], [60, 0, 110], [-30, 0, 110], [0, 0, 100],  # 11-16 spine, head
+    [0, 150, -20], [0, 0, -280], [0, 0, -250], [0, 0, -80], [0, 0, -60],   # 17-21 left arm
+    [30, 0, -40], [20, 0, -30],                                      # 22-23 left thumb
+    [0, 0, 0],                                                       # 24 thorax (duplicate)
+    [0, -150, -20], [0, 0, -280], [0, 0, -250], [0, 0, -80], [0, 0, -60],  # 25-29 right arm
+    [30, 0, -40], [20, 0, -30],                                      # 30-31 right thumb
+], dtype=np.float64)
+ANKLE_HEIGHT = 80.0  # mm above the floor
+
+# Joint limits in degrees for the angles that drive the skeleton.
+LIMITS = {
+    'hip_flex': (-35, 125), 'hip_abd': (-15, 45), 'knee': (0, 150), 'spine_flex': (-25, 60),
+    'spine_twist': (-45, 45), 'spine_side': (-25, 25), 'neck_pitch': (-40, 50),
+    'neck_yaw': (-70, 70), 'shoulder_flex': (-60, 175), 'shoulder_abd': (-10, 160),
+    'elbow': (0, 150),
+}
+
+
+def _rot(axis, angles):
+    """Rotations about a body axis ('x', 'y' or 'z') by angles (T,) radians -> (T, 3, 3)."""
+    c, s = np.cos(angles), np.sin(angles)
+    one, zero = np.ones_like(angles), np.zeros_like(angles)
+    if axis == 'x':
+        rows = [[one, zero, zero], [zero, c, -s], [zero, s, c]]
+    elif axis == 'y':
+        rows = [[c, zero, s], [zero, one, zero], [-s, zero, c]]
+    else:
+        rows = [[c, -s, zero], [s, c, zero], [zero, zero, one]]
+    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
+
+
+def _smooth_noise(rng, n, seconds, amplitude):
+    """Low-pass filtered Gaussian noise (n,) with about unit std times `amplitude`."""
+    raw = rng.standard_normal(n + int(6 * seconds * FPS))
+    smooth = gaussian_filter1d(raw, sigma=seconds * FPS, mode='wrap')
+    # Scale by the std of the whole filtered series, not of the slice: a short sequence keeps
+    # the slow variation of a long one instead of being blown up to unit std.
+    return amplitude * smooth[:n] / max(np.std(smooth), 1e-9)
+
+
+def subject_proportions(subject, seed):
+    """Bone offsets (32, 3) mm of one subject: an overall scale and per-segment variation."""
+    rng = np.random.default_rng([seed, subject, 7919])
+    height_scale = rng.uniform(0.9, 1.08)
+    segment_scale = rng.uniform(0.94, 1.06, size=6)   # legs, spine, head, arms, hips, shoulders
+    groups = np.array([0, 4, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 5, 3, 3, 3, 3, 3, 3,
+                       1, 5, 3, 3, 3, 3, 3, 3])
+    return REST_OFFSETS_32 * height_scale * segment_scale[groups][:, None]
+
+
+def _gait(t, cadence, amplitude):
+    """Leg and arm angles of a walk: phase in radians and per-side angles (degrees)."""
+    phase = 2 * np.pi * np.cumsum(cadence) / FPS
+    right = np.sin(phase)
+    left = np.sin(phase + np.pi)
+    hip_r, hip_l = amplitude * 25 * right, amplitude * 25 * left
+    # The knee bends most while the leg swings forward.
+    knee_r = 8 + amplitude * 55 * np.clip(np.sin(phase + 0.9), 0, None) ** 1.5
+    knee_l = 8 + amplitude * 55 * np.clip(np.sin(phase + np.pi + 0.9), 0, None) ** 1.5
+    return phase, hip_r, hip_l, knee_r, knee_l
+
+
+def action_angles(action, n, rng):
+    """Joint angles (degrees, each (n,)) and root motion of one action style.
+
+    Returns a dict of angle series plus 'speed' (mm/s along a loop about the room, 0 for
+    staying near a spot).
+    """
+    t = np.arange(n) / FPS
+    z = np.zeros(n)
+    a = {k: z.copy() for k in ('hip_flex_r', 'hip_flex_l', 'hip_abd_r', 'hip_abd_l', 'knee_r',
+                               'knee_l', 'spine_flex', 'spine_twist', 'spine_side', 'neck_pitch',
+                               'neck_yaw', 'sh_flex_r', 'sh_flex_l', 'sh_abd_r', 'sh_abd_l',
+                               'elbow_r', 'elbow_l')}
+    speed = 0.0
+    noise = lambda sec, amp: _smooth_noise(rng, n, sec, amp)
+    name = h36m.ACTIONS[action]
+    # Standing defaults: relaxed arms, slight sway, a look around.
+    a['sh_abd_r'] += 8 + noise(1.5, 3)
+    a['sh_abd_l'] += 8 + noise(1.5, 3)
+    a['elbow_r'] += 15 + noise(1.0, 5)
+    a['elbow_l'] += 15 + noise(1.0, 5)
+    a['neck_yaw'] += noise(2.0, 15)
+    a['neck_pitch'] += 5 + noise(1.5, 6)
+    a['spine_flex'] += 3 + noise(2.0, 3)
+    a['spine_twist'] += noise(2.0, 5)
+    a['hip_abd_r'] += 4 + noise(2.0, 2)
+    a['hip_abd_l'] += 4 + noise(2.0, 2)
+
+    def walk(speed_mm_s, cadence_hz, amp, arm_swing):
+        ph, hr, hl, kr, kl = _gait(t, cadence_hz * (1 + noise(2.0, 0.05)), amp)
+        a['hip_flex_r'] += hr
+        a['hip_flex_l'] += hl
+        a['knee_r'] += kr
+        a['knee_l'] += kl
+        a['sh_flex_r'] += arm_swing * np.sin(ph + np.pi)
+        a['sh_flex_l'] += arm_swing * np.sin(ph)
+        a['elbow_r'] += 10
+        a['elbow_l'] += 10
+        a['spine_twist'] += 5 * amp * np.sin(ph)
+        return speed_mm_s
+
+    def sit(depth=1.0):
+        a['hip_flex_r'] += 90 * depth + noise(1.5, 5)
+        a['hip_flex_l'] += 90 * depth + noise(1.5, 5)
+        a['knee_r'] += 90 * depth + noise(1.5, 6)
+        a['knee_l'] += 90 * depth + noise(1.5, 6)
+        a['hip_abd_r'] += 8 * depth
+        a['hip_abd_l'] += 8 * depth
+
+    def hand_to_head(side, period, duty, elbow=135, flex=35):
+        # Periodic raise of one hand to the face, held for a fraction `duty` of each period.
+        phase = (t / period + rng.uniform()) % 1.0
+        lift = np.clip(np.minimum(phase, duty - phase + 0.15) / 0.15, 0, 1) * (phase < duty + 0.15)
+        lift = gaussian_filter1d(lift.astype(float), 4)
+        a['elbow_' + side] += lift * elbow
+        a['sh_flex_' + side] += lift * flex
+        a['sh_abd_' + side] += lift * 15
+
+    if name == 'Directions':
+        speed = 250
+        walk(0, 0.6, 0.3, 5)
+        point = gaussian_filter1d((np.sin(2 * np.pi * t / 4.0 + rng.uniform(0, 6)) > 0.3) * 1.0, 8)
+        a['sh_flex_r'] += point * 80 + noise(1.0, 5)
+        a['sh_abd_r'] += point * 30
+        a['elbow_r'] += point * -10
+        a['neck_yaw'] += point * 30
+    elif name == 'Discussion':
+        a['sh_flex_r'] += 25 + noise(0.6, 20)
+        a['sh_flex_l'] += 25 + noise(0.6, 20)
+        a['elbow_r'] += 70 + noise(0.4, 25)
+        a['elbow_l'] += 70 + noise(0.4, 25)
+        a['spine_twist'] += noise(1.0, 12)
+        a['neck_pitch'] += noise(0.8, 8)
+    elif name == 'Eating':
+        sit()
+        a['spine_flex'] += 15
+        a['elbow_l'] += 60
+        a['sh_flex_l'] += 20
+        hand_to_head('r', 3.0, 0.4, elbow=125, flex=30)
+    elif name == 'Greeting':
+        speed = 400
+        walk(0, 1.2, 0.6, 10)
+        wave = gaussian_filter1d((np.sin(2 * np.pi * t / 5.0 + rng.uniform(0, 6)) > 0) * 1.0, 10)
+        a['sh_abd_r'] += wave * 110
+        a['sh_flex_r'] += wave * 20
+        a['elbow_r'] += wave * (45 + 30 * np.sin(2 * np.pi * 2.0 * t))
+        a['spine_flex'] += 10 * (1 - wave) * (noise(2.0, 1) > 0.8)
+    elif name == 'Phoning':
+        speed = 300
+        walk(0, 0.9, 0.5, 8)
+        a['elbow_r'] += 130 + noise(1.0, 5)
+        a['sh_flex_r'] += 20
+        a['sh_abd_r'] += 35
+        a['neck_pitch'] += 10
+    elif name == 'Posing':
+        # A new exaggerated pose every few seconds, blended smoothly.
+        steps = np.repeat(rng.uniform(-1, 1, size=(n // 120 + 2, 6)), 120, axis=0)[:n]
+        steps = gaussian_filter1d(steps, 12, axis=0)
+        a['sh_abd_r'] += 70 + 60 * steps[:, 0]
+        a['sh_abd_l'] += 70 + 60 * steps[:, 1]
+        a['elbow_r'] += 60 + 50 * steps[:, 2]
+        a['elbow_l'] += 60 + 50 * steps[:, 3]
+        a['spine_side'] += 15 * steps[:, 4]
+        a['hip_abd_r'] += 12 + 10 * steps[:, 5]
+        a['hip_abd_l'] += 12 + 10 * steps[:, 5]
+    elif name == 'Purchases':
+        speed = 350
+        walk(0, 0.9, 0.5, 5)
+        a['elbow_r'] += 75
+        a['elbow_l'] += 75
+        a['sh_flex_r'] += 20
+        a['sh_flex_l'] += 20
+        a['spine_flex'] += 15 + noise(1.5, 10)
+    elif name == 'Sitting':
+        sit()
+        a['spine_flex'] += 10 + noise(2.0, 12)
+        a['elbow_r'] += 50 + noise(1.5, 10)
+        a['elbow_l'] += 50 + noise(1.5, 10)
+        a['sh_flex_r'] += 20
+        a['sh_flex_l'] += 20
+    elif name == 'SittingDown':
+        # Down to the floor and back up, slowly.
+        depth = 0.5 - 0.5 * np.cos(2 * np.pi * t / 8.0 + rng.uniform(0, 6))
+        a['hip_flex_r'] += 110 * depth
+        a['hip_flex_l'] += 110 * depth
+        a['knee_r'] += 135 * depth
+        a['knee_l'] += 135 * depth
+        a['spine_flex'] += 35 * depth
+        a['sh_flex_r'] += 40 * depth
+        a['sh_flex_l'] += 40 * depth
+        a['hip_abd_r'] += 15 * depth
+        a['hip_abd_l'] += 15 * depth
+    elif name == 'Smoking':
+        a['sh_abd_l'] += 5
+        a['elbow_l'] += 80
+        a['sh_flex_l'] += 10
+        hand_to_head('r', 6.0, 0.3, elbow=135, flex=40)
+        a['hip_abd_r'] += noise(3.0, 4)
+    elif name == 'Photo':
+        aim = gaussian_filter1d((np.sin(2 * np.pi * t / 6.0 + rng.uniform(0, 6)) > -0.3) * 1.0, 8)
+        for side in 'rl':
+            a['sh_flex_' + side] += aim * 60
+            a['elbow_' + side] += aim * 115
+            a['sh_abd_' + side] += aim * 20
+        a['spine_twist'] += noise(2.0, 20)
+        a['spine_flex'] += aim * noise(1.5, 10)
+    elif name == 'Waiting':
+        speed = 150
+        walk(0, 0.5, 0.2, 3)
+        a['sh_abd_r'] += 30
+        a['sh_abd_l'] += 30
+        a['elbow_r'] += 100
+        a['elbow_l'] += 100
+        a['sh_flex_r'] -= 25
+        a['sh_flex_l'] -= 25
+        a['spine_side'] += noise(3.0, 6)
+    elif name == 'Walking':
+        speed = walk(1250, 0.95, 1.0, 22)
+    elif name == 'WalkDog':
+        speed = walk(900, 0.9, 0.85, 8)
+        a['sh_flex_r'] += 40
+        a['elbow_r'] += 25
+        a['spine_flex'] += 10 + noise(1.0, 6)
+        a['neck_pitch'] += 15
+    elif name == 'WalkTogether':
+        speed = walk(800, 0.85, 0.75, 10)
+        a['neck_yaw'] += 35
+        a['spine_twist'] += 10
+        a['sh_flex_l'] += 10
+    if speed and name not in ('Walking', 'WalkDog', 'WalkTogether'):
+        # Standing actions shuffle about: a step now and then, no loop about the room.
+        a['_drift'] = speed
+        speed = 0.0
+    a['speed'] = speed
+    return a
+
+
+def _root_path(n, speed, drift, rng):
+    """Root position (n, 2) mm on the floor plane and heading (n,) radians."""
+    if speed > 0:
+        radius = rng.uniform(900, 1300, size=2)
+        theta = rng.uniform(0, 2 * np.pi) + np.cumsum(np.full(n, speed / FPS)) / radius.mean()
+        xy = np.stack([radius[0] * np.cos(theta), radius[1] * np.sin(theta)], axis=1)
+        xy += rng.uniform(-200, 200, size=2)
+        velocity = np.gradient(xy, axis=0)
+        heading = np.unwrap(np.arctan2(velocity[:, 1], velocity[:, 0]))
+        return xy, heading
+    start = rng.uniform(-600, 600, size=2)
+    wander = np.stack([_smooth_noise(rng, n, 3.0, 100 + drift / 2),
+                       _smooth_noise(rng, n, 3.0, 100 + drift / 2)], axis=1)
+    heading = rng.uniform(0, 2 * np.pi) + np.radians(_smooth_noise(rng, n, 3.0, 25))
+    xy = start + wander
+    # Stay inside the capture area that all four cameras see (about 1.2 m around its centre).
+    radius = np.linalg.norm(xy, axis=1, keepdims=True)
+    return xy * np.minimum(1.0, 1200.0 / np.maximum(radius, 1e-9)), heading
+
+
+def forward_kinematics(offsets, local_rotations, root_rotation, root_position):
+    """World joints (T, 32, 3) from bone offsets (32, 3), local rotations {joint: (T, 3, 3)},
+    root rotation (T, 3, 3) and root position (T, 3)."""
+    n = root_position.shape[0]
+    eye = np.broadcast_to(np.eye(3), (n, 3, 3))
+    glob = [None] * len(PARENTS_32)
+    pos = np.zeros((n, len(PARENTS_32), 3))
+    for j, parent in enumerate(PARENTS_32):
+        local = local_rotations.get(j, eye)
+        if parent < 0:
+            glob[j] = root_rotation @ local
+            pos[:, j] = root_position
+        else:
+            glob[j] = glob[parent] @ local
+            pos[:, j] = pos[:, parent] + glob[parent] @ offsets[j]
+    return pos
+
+
+def sequence(subject, action, subaction, frames, seed):
+    """World poses (frames, 32, 3) mm of one synthetic sequence."""
+    rng = np.random.default_rng([seed, subject, action, subaction])
+    offsets = subject_proportions(subject, seed)
+    a = action_angles(action, frames, rng)
+    deg = {k: np.radians(np.clip(v, *LIMITS[_limit_key(k)])) for k, v in a.items()
+           if not k.startswith('_') and k != 'speed'}
+    rx, ry, rz = (lambda v: _rot('x', v)), (lambda v: _rot('y', v)), (lambda v: _rot('z', v))
+    local = {
+        1: ry(-deg['hip_flex_r']) @ rx(-deg['hip_abd_r']),
+        6: ry(-deg['hip_flex_l']) @ rx(deg['hip_abd_l']),
+        2: ry(deg['knee_r']), 7: ry(deg['knee_l']),
+        # Keep the feet roughly level: the ankle undoes part of hip and knee flexion.
+        3: ry(0.6 * (deg['hip_flex_r'] - deg['knee_r'])),
+        8: ry(0.6 * (deg['hip_flex_l'] - deg['knee_l'])),
+        11: ry(deg['spine_flex'] * 0.6) @ rz(deg['spine_twist'] * 0.5) @ rx(deg['spine_side'] * 0.6),
+        12: ry(deg['spine_flex'] * 0.4) @ rz(deg['spine_twist'] * 0.5) @ rx(deg['spine_side'] * 0.4),
+        14: ry(deg['neck_pitch']) @ rz(deg['neck_yaw']),
+        17: ry(-deg['sh_flex_l']) @ rx(deg['sh_abd_l']),
+        25: ry(-deg['sh_flex_r']) @ rx(-deg['sh_abd_r']),
+        18: ry(-deg['elbow_l']), 26: ry(-deg['elbow_r']),
+    }
+    xy, heading = _root_path(frames, a['speed'], a.get('_drift', 0.0), rng)
+    # A sitting body leans its pelvis back a little; a walking one bobs.
+    pelvis_pitch = -0.15 * np.radians(np.clip(a['hip_flex_r'] + a['hip_flex_l'], 0, 250) / 2)
+    root_rot = rz(heading) @ ry(pelvis_pitch)
+    root_pos = np.concatenate([xy, np.zeros((frames, 1))], axis=1)
+    pose = forward_kinematics(offsets, local, root_rot, root_pos)
+    # Put the lower ankle on the floor.
+    floor = np.minimum(pose[:, 3, 2], pose[:, 8, 2])
+    pose[..., 2] += (ANKLE_HEIGHT - floor)[:, None]
+    return pose
+
+
+def _limit_key(name):
+    for suffix in ('_r', '_l'):
+        if name.endswith(suffix):
+            name = name[:-2]
+    return {'sh_flex': 'shoulder_flex', 'sh_abd': 'shoulder_abd', 'hip_flex': 'hip_flex',
+            'hip_abd': 'hip_abd'}.get(name, name)
+
+
+def write_annotation(path, poses, camera):
+    """Write one matlab_meta.txt (DESIGN.md section 2) atomically."""
+    n = poses.shape[0]
+    fmt = lambda v: ' '.join('%.10g' % x for x in np.ravel(v))
+    header = [
+        '%d' % n,
+        'resolution %d %d' % (camera['width'], camera['height']),
+        'R ' + fmt(camera['R'].T),            # stored so that reshape(3,3).T is R
+        'T ' + fmt(camera['T']),
+        'f ' + fmt(camera['f']),
+        'c ' + fmt(camera['c']),
+        'k ' + fmt(camera['k']),
+        'p ' + fmt(camera['p']),
+        'joints ' + ' '.join(str(j) for j in h36m.JOINTS_17_OF_32),
+    ]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write('\n'.join(header) + '\n')
+        np.savetxt(f, poses.reshape(n, -1), fmt='pose ' + ' '.join(['%.3f'] * 96))
+    os.replace(tmp, path)
+
+
+def generate(out_dir, frames=200, seed=0, subjects=h36m.SUBJECTS, cameras_path=DEFAULT_CAMERAS,
+             progress=None):
+    """Write the synthetic annotation folders under out_dir/annot. Returns the folder count."""
+    cameras = load_h36m_cameras(cameras_path)
+    count = 0
+    jobs = [(s, a, u) for s in subjects for a in h36m.ACTION_IDS for u in h36m.SUBACTIONS]
+    for s, a, u in (progress(jobs) if progress else jobs):
+        if s not in cameras:
+            raise PoseError('%s: no cameras for subject %d' % (cameras_path, s))
+        poses = sequence(s, a, u, frames, seed)
+        for c in h36m.CAMERAS:
+            folder = h36m.folder_name(s, a, u, c)
+            write_annotation(h36m.annotation_path(out_dir, folder), poses, cameras[s][c - 1])
+            count += 1
+    return count
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('out_dir', help='dataset root to write (annot/ goes inside)')
+    parser.add_argument('--frames', type=int, default=200, help='frames per sequence')
+    parser.add_argument('--seed', type=int, default=0, help='random seed (same seed, same files)')
+    parser.add_argument('--subjects', type=int, nargs='+', default=list(h36m.SUBJECTS))
+    parser.add_argument('--cameras', default=DEFAULT_CAMERAS, help='h36m_cameras.json')
+    args = parser.parse_args(argv)
+    if args.frames < 1:
+        parser.error('--frames must be at least 1')
+    bad = [s for s in args.subjects if s not in h36m.SUBJECTS]
+    if bad:
+        parser.error('--subjects: %s not among the Human3.6M subjects %s' % (bad, h36m.SUBJECTS))
+    try:
+        from tqdm import tqdm
+        bar = lambda jobs: tqdm(jobs, desc='synthetic sequences', disable=not sys.stderr.isatty())
+        n = generate(args.out_dir, args.frames, args.seed, args.subjects, args.cameras, bar)
+    except PoseError as e:
+        print('error: %s' % e, file=sys.stderr)
+        return 2
+    print('wrote %d annotation folders with %d frames each under %s'
+          % (n, args.frames, os.path.join(args.out_dir, 'annot')))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Training loop and batched prediction, data-parallel over a list of MXNet contexts."""
+import logging
+import sys
+import time
+
+import mxnet as mx
+import numpy as np
+from mxnet import autograd, gluon
+
+log = logging.getLogger(__name__)
+
+
+def set_seed(seed):
+    """Seed numpy's and MXNet's generators (all devices). Returns a numpy Generator for
+    shuffling and noise."""
+    np.random.seed(seed)
+    mx.random.seed(seed)
+    return np.random.default_rng(seed)
+
+
+def learning_rate(step, train_cfg):
+    """lr * decay_rate ** (step / decay_steps), floored to whole periods when staircase."""
+    periods = step / train_cfg.decay_steps
+    if train_cfg.decay_staircase:
+        periods = np.floor(periods)
+    return train_cfg.lr * train_cfg.decay_rate ** periods
+
+
+def make_trainer(net, train_cfg):
+    """One Adam Trainer over all the network's parameters (and all its contexts)."""
+    if train_cfg.optimizer != 'adam':
+        raise ValueError('only adam is supported')
+    return gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': train_cfg.lr})
+
+
+def _progress(total, desc):
+    """A tqdm bar on a terminal; None when the output goes to a file (logs stay clean)."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit='sample', leave=False)
+
+
+def train_epoch(net, trainer, inputs, targets, contexts, batch_per_device, train_cfg, rng,
+                step, noise_std=None, desc='train'):
+    """One pass over the training set.
+
+    inputs (N, 32), targets (N, 48) float32, z-scored. Each step takes batch_per_device *
+    len(contexts) samples, splits them over the contexts and makes one Trainer step; the last
+    partial batch is skipped (the order changes every epoch, so no sample is left out for
+    good). noise_std (32,) adds Gaussian noise of that std to the z-scored inputs, drawn anew
+    for every batch. The learning rate follows `learning_rate(step)`.
+    Returns (mean loss over the epoch, next step). The loss is summed on the device and read
+    once at the end: no host synchronisation per step.
+    """
+    n = len(inputs)
+    batch = batch_per_device * len(contexts)
+    order = rng.permutation(n) if train_cfg.shuffle else np.arange(n)
+    num_batches = n // batch
+    total = mx.nd.zeros((1,), ctx=contexts[0])
+    bar = _progress(num_batches * batch, desc)
+    start = time.time()
+    for b in range(num_batches):
+        idx = order[b * batch:(b + 1) * batch]
+        x = inputs[idx]
+        if noise_std is not None:
+            x = x + (rng.standard_normal(x.shape) * noise_std).astype(np.float32)
+        xs = gluon.utils.split_and_load(x, contexts, even_split=False)
+        ys = gluon.utils.split_and_load(targets[idx], contexts, even_split=False)
+        trainer.set_learning_rate(learning_rate(step, train_cfg))
+        with autograd.record():
+            losses = [mx.nd.mean(mx.nd.square(net(xi) - yi), axis=1) for xi, yi in zip(xs, ys)]
+        autograd.backward(losses)
+        trainer.step(batch)
+        for loss in losses:
+            total += loss.sum().as_in_context(contexts[0])
+        step += 1
+        if bar is not None and b % 50 == 0:
+            bar.update(min(50, num_batches - b) * batch)
+            bar.set_postfix(samples_per_s='%.0f' % ((b + 1) * batch / (time.time() - start)))
+    if bar is not None:
+        bar.close()
+    mean_loss = float(total.asscalar()) / max(num_batches * batch, 1)
+    return mean_loss, step
+
+
+def predict(net, inputs, context, batch_size):
+    """Forward every row of inputs (N, D) z-scored, in inference mode, the last partial batch
+    included. Returns (N, out) float32 numpy."""
+    outputs = []
+    for start in range(0, len(inputs), batch_size):
+        x = mx.nd.array(inputs[start:start + batch_size], ctx=context)
+        outputs.append(net(x))
+    if not outputs:
+        return np.zeros((0, 0), dtype=np.float32)
+    return mx.nd.concat(*outputs, dim=0).asnumpy()

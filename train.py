@@ -1,0 +1,84 @@
+"""Train the 2D-to-3D lifting network on Human3.6M annotation folders.
+
+    python train.py --gpu 0,1 --root . --dataset ./data/ [--cfg my.yaml]
+    python train.py --gpu -1 ...        # on the CPU
+"""
+import logging
+import os
+import pprint
+
+import mxnet as mx
+
+from config import default_config, dump_config, load_config, to_plain
+from lib import runs
+from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
+from lib.dataset import load_subjects
+from lib.evaluation import evaluate
+from lib.metrics import by_action
+from lib.model import build_network
+from lib.normalization import compute_stats, network_inputs, network_targets, normalize, save_stats
+from lib.training import learning_rate, make_trainer, set_seed, train_epoch
+
+log = logging.getLogger('train')
+
+
+def main():
+    args = base_parser(__doc__.split('\n')[1]).parse_args()
+    cfg = load_config(args.cfg) if args.cfg else default_config()
+    contexts = contexts_from_arg(args.gpu)
+    check_dataset_root(args.dataset)
+
+    runs.setup_logging(None, args.debug)
+    rng = set_seed(cfg.TRAIN.seed)
+    cache_dir = os.path.join(args.root, 'output', 'cache') if cfg.DATASET.cache else None
+    train = load_subjects(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET.distortion, cache_dir)
+    test = load_subjects(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET.distortion, cache_dir)
+
+    # The run folder is made only once the data is known to be good: a bad dataset leaves nothing.
+    name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
+    run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
+    log_file = os.path.join(args.root, 'output', 'train-log', os.path.basename(run_dir) + '.log')
+    runs.setup_logging(log_file, args.debug)
+    dump_config(cfg, os.path.join(run_dir, runs.CONFIG_FILE))
+    log.info('run folder %s, log %s', run_dir, log_file)
+    log.info('config:\n%s', pprint.pformat(to_plain(cfg), sort_dicts=False))
+    log.info('devices: %s, mxnet %s', contexts, mx.__version__)
+
+    x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
+    stats = compute_stats(x_train, y_train)
+    save_stats(stats, os.path.join(run_dir, runs.STATS_FILE))
+    x_train = normalize(x_train, stats['mean2d'], stats['std2d'])
+    y_train = normalize(y_train, stats['mean3d'], stats['std3d'])
+    noise = (cfg.DATASET.sigma / stats['std2d']).astype('float32') if cfg.DATASET.sigma > 0 else None
+    log.info('train frames %d (subjects %s), test frames %d (subjects %s)', len(x_train),
+             cfg.DATASET.train_subjects, len(test['ids']), cfg.DATASET.test_subjects)
+
+    net = build_network(cfg.NETWORK)
+    net.initialize(mx.init.MSRAPrelu(), ctx=contexts)
+    if cfg.NETWORK.hybrid:
+        net.hybridize(static_alloc=True, static_shape=True)
+    trainer = make_trainer(net, cfg.TRAIN)
+
+    end = cfg.TRAIN.end_epoch
+    every = max(1, end // max(1, cfg.TRAIN.checkpoints))
+    step = 0
+    for epoch in range(1, end + 1):
+        loss, step = train_epoch(net, trainer, x_train, y_train, contexts, cfg.TRAIN.batchsize,
+                                 cfg.TRAIN, rng, step, noise, desc='epoch %d/%d' % (epoch, end))
+        errors, _ = evaluate(net, test, stats, contexts[0], cfg.TEST.batchsize)
+        p1 = by_action(errors['p1'], test['ids'][:, 1])
+        log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '
+                 'actions %.1f)', epoch, end, step, learning_rate(step, cfg.TRAIN), loss,
+                 p1['All frames'], p1['Average'])
+        if epoch % every == 0 or epoch == 1:
+            path = os.path.join(run_dir, runs.checkpoint_name(epoch, final=False))
+            runs.save_parameters(net, path)
+            log.info('wrote checkpoint %s', path)
+    final = os.path.join(run_dir, runs.checkpoint_name(end, final=True))
+    runs.save_parameters(net, final)
+    log.info('wrote final model %s', final)
+    return 0
+
+
+if __name__ == '__main__':
+    run(main)
