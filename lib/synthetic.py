@@ -338,8 +338,9 @@ def sequence(subject, action, subaction, frames, seed):
     root_rot = rz(heading) @ ry(pelvis_pitch)
     root_pos = np.concatenate([xy, np.zeros((frames, 1))], axis=1)
     pose = forward_kinematics(offsets, local, root_rot, root_pos)
-    # Put the lower ankle on the floor.
-    floor = np.minimum(pose[:, 3, 2], pose[:, 8, 2])
+    # Put the lower ankle on the floor; smoothed so that the pelvis does not jump when the
+    # supporting foot changes.
+    floor = gaussian_filter1d(np.minimum(pose[:, 3, 2], pose[:, 8, 2]), 3.0, mode='nearest')
     pose[..., 2] += (ANKLE_HEIGHT - floor)[:, None]
     return pose
 

@@ -1,0 +1,56 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from lib import synthetic  # noqa: E402
+
+
+def run_cli(*args, cwd=ROOT, timeout=600):
+    """Run a project script with this interpreter; returns the CompletedProcess."""
+    return subprocess.run([sys.executable] + [str(a) for a in args], cwd=cwd, timeout=timeout,
+                          capture_output=True, text=True)
+
+
+def write_yaml(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def small_dataset(tmp_path_factory):
+    """All 840 synthetic folders with 8 frames each (read-only for tests)."""
+    root = tmp_path_factory.mktemp('small_dataset')
+    synthetic.generate(str(root), frames=8, seed=0)
+    return str(root)
+
+
+TINY_NET = """
+NETWORK:
+  linear_size: 128
+TRAIN:
+  end_epoch: %d
+TEST:
+  batchsize: 500
+"""
+
+
+@pytest.fixture(scope='session')
+def trained_run(tmp_path_factory):
+    """train.py on a synthetic set of 24 frames a sequence with a small network."""
+    base = tmp_path_factory.mktemp('trained')
+    data = base / 'data'
+    synthetic.generate(str(data), frames=24, seed=1)
+    cfg = write_yaml(base / 'tiny.yaml', TINY_NET % 6)
+    out = base / 'root'
+    proc = run_cli('train.py', '--gpu', '-1', '--root', out, '--dataset', data, '--cfg', cfg)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    runs = os.listdir(out / 'output' / 'model')
+    assert len(runs) == 1
+    return {'data': str(data), 'root': str(out), 'run': str(out / 'output' / 'model' / runs[0]),
+            'stdout': proc.stdout}

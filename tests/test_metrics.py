@@ -1,0 +1,67 @@
+"""Protocol #1 and #2 on hand-made cases."""
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from lib import h36m
+from lib.metrics import by_action, procrustes_align, protocol_errors
+
+
+def random_poses(n, seed=0):
+    rng = np.random.default_rng(seed)
+    pose = rng.normal(0, 300, size=(n, 17, 3))
+    pose[:, 0] = 0
+    return pose
+
+
+def test_rotated_scaled_shifted_copy_has_zero_pa_mpjpe():
+    gt = random_poses(50)
+    rot = Rotation.random(50, random_state=1).as_matrix()
+    pred = 0.7 * np.einsum('nij,nkj->nki', rot, gt) + np.array([10.0, -40.0, 900.0])
+    err = protocol_errors(pred, gt)
+    assert err['p2'].max() < 1e-6
+    assert err['p1'].min() > 10        # and Protocol #1 does see the difference
+
+
+def test_reflection_is_not_aligned_away():
+    gt = random_poses(20, seed=3)
+    mirrored = gt * np.array([-1.0, 1.0, 1.0])
+    assert protocol_errors(mirrored, gt)['p2'].min() > 1.0
+
+
+def test_alignment_matches_a_per_frame_reference():
+    gt = random_poses(10, seed=5)
+    pred = gt + np.random.default_rng(6).normal(0, 40, size=gt.shape)
+    aligned = procrustes_align(pred, gt)
+    for i in range(10):
+        # Direct least squares over scale*rotation per frame (orthogonal Procrustes).
+        p = pred[i] - pred[i].mean(0)
+        g = gt[i] - gt[i].mean(0)
+        u, s, vt = np.linalg.svd(p.T @ g)
+        d = np.sign(np.linalg.det(u @ vt))
+        r = u @ np.diag([1, 1, d]) @ vt
+        scale = (s * [1, 1, d]).sum() / (p ** 2).sum()
+        np.testing.assert_allclose(aligned[i], scale * p @ r + gt[i].mean(0), atol=1e-8)
+        # ... and it is no worse than the unaligned prediction
+        assert np.linalg.norm(aligned[i] - gt[i]) <= np.linalg.norm(pred[i] - gt[i])
+
+
+def test_mpjpe_uses_the_17_joint_convention():
+    gt = random_poses(3)
+    pred = gt.copy()
+    pred[:, 1:, 0] += 17.0           # every one of the 16 predicted joints is 17 mm off
+    err = protocol_errors(pred, gt)
+    np.testing.assert_allclose(err['p1'], 16.0)       # 16 * 17 / 17
+    np.testing.assert_allclose(err['p1_joints'][:, 0], 0.0)
+    np.testing.assert_allclose(err['p1_axes'], [[16.0, 0, 0]] * 3)
+
+
+def test_average_is_over_actions_and_all_frames_over_frames():
+    values = np.array([1.0, 1.0, 1.0, 4.0])
+    actions = np.array([2, 2, 2, 3])
+    out = by_action(values, actions)
+    assert out['Directions'] == 1.0 and out['Discussion'] == 4.0
+    assert out['Average'] == pytest.approx(2.5)
+    assert out['All frames'] == pytest.approx(7.0 / 4)
+    assert 'Eating' not in out
+    assert list(out)[:2] == [h36m.ACTIONS[2], h36m.ACTIONS[3]]
