@@ -1,6 +1,10 @@
 """Evaluate a trained model on the test subjects: Protocol #1 and #2 per action, joint and axis.
 
     python test.py --gpu 0 --root . --dataset ./data/ --model output/model/RUN/Model_epoch200.params
+
+Writes beside the model: <model>_results.json, <model>_test.log, results.md (the table in the
+paper's layout) and, with --figures N, <model>_samples.png (N test frames: 2D input, true and
+predicted 3D) and <model>_actions.png (errors per action).
 """
 import logging
 import os
@@ -8,9 +12,13 @@ import os
 from lib import runs
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
 from lib.dataset import load_subjects
-from lib.evaluation import evaluate
+from lib.errors import PoseError
+from lib.evaluation import evaluate, ground_truth_poses
+from lib.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
 from lib.model import build_network
-from lib.report import format_table, results_path, summarize, write_json
+from lib.progress import file_progress
+from lib.report import (format_markdown, format_table, results_path, summarize, write_json,
+                        write_text)
 
 log = logging.getLogger('test')
 
@@ -18,7 +26,11 @@ log = logging.getLogger('test')
 def main():
     parser = base_parser(__doc__.split('\n')[1])
     parser.add_argument('--model', required=True, help='a .params file of a training run')
+    parser.add_argument('--figures', type=int, default=0, metavar='N',
+                        help='also draw N sample test frames and the per-action chart (0: none)')
     args = parser.parse_args()
+    if args.figures < 0:
+        raise PoseError('--figures %d: expected a number of frames >= 0' % args.figures)
     cfg, stats = runs.load_run(args.model, args.cfg)
     contexts = contexts_from_arg(args.gpu)
     check_dataset_root(args.dataset)
@@ -30,19 +42,29 @@ def main():
         net.hybridize(static_alloc=True, static_shape=True)
     cache_dir = os.path.join(args.root, 'output', 'cache') if cfg.DATASET.cache else None
     # The test data is read once for all actions.
-    test = load_subjects(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET.distortion, cache_dir)
+    test = load_subjects(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET.distortion,
+                         cache_dir, file_progress('reading test annotations'))
     # Log to a file beside the model only once model and data have loaded.
     stem = results_path(args.model)[:-len('_results.json')]
     runs.setup_logging(stem + '_test.log', args.debug)
     log.info('model %s; %d test frames of subjects %s', args.model, len(test['ids']),
              cfg.DATASET.test_subjects)
-    errors, _ = evaluate(net, test, stats, contexts[0], cfg.TEST.batchsize)
+    errors, pred = evaluate(net, test, stats, contexts[0], cfg.TEST.batchsize)
     results = summarize(errors, test['ids'])
     for line in format_table(results):
         log.info(line)
     out = results_path(args.model)
     write_json(results, out)
-    log.info('wrote %s', out)
+    markdown = os.path.join(os.path.dirname(os.path.abspath(args.model)), 'results.md')
+    write_text(format_markdown(results, os.path.basename(args.model)), markdown)
+    log.info('wrote %s and %s', out, markdown)
+    if args.figures:
+        pick = pick_frames(test['ids'], args.figures)
+        fig = sample_figure(test['pose2d'][pick], ground_truth_poses(test['pose3d'][pick]),
+                            pred[pick], [frame_label(r) for r in test['ids'][pick]])
+        save_figure(fig, stem + '_samples.png')
+        save_figure(action_figure(results), stem + '_actions.png')
+        log.info('wrote %s_samples.png and %s_actions.png', stem, stem)
     return 0
 
 

@@ -6,6 +6,7 @@
 import logging
 import os
 import pprint
+import time
 
 import mxnet as mx
 
@@ -14,8 +15,11 @@ from lib import runs
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
 from lib.dataset import load_subjects
 from lib.evaluation import evaluate
+from lib.figures import curves_figure, save_figure
 from lib.metrics import by_action
 from lib.model import build_network
+from lib.progress import file_progress
+from lib.report import format_curves_csv, write_text
 from lib.normalization import compute_stats, network_inputs, network_targets, normalize, save_stats
 from lib.training import learning_rate, make_trainer, set_seed, train_epoch
 
@@ -31,8 +35,10 @@ def main():
     runs.setup_logging(None, args.debug)
     rng = set_seed(cfg.TRAIN.seed)
     cache_dir = os.path.join(args.root, 'output', 'cache') if cfg.DATASET.cache else None
-    train = load_subjects(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET.distortion, cache_dir)
-    test = load_subjects(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET.distortion, cache_dir)
+    train = load_subjects(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET.distortion,
+                          cache_dir, file_progress('reading train annotations'))
+    test = load_subjects(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET.distortion,
+                         cache_dir, file_progress('reading test annotations'))
 
     # The run folder is made only once the data is known to be good: a bad dataset leaves nothing.
     name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
@@ -61,7 +67,7 @@ def main():
 
     end = cfg.TRAIN.end_epoch
     every = max(1, end // max(1, cfg.TRAIN.checkpoints))
-    step = 0
+    step, curves, start = 0, [], time.time()
     for epoch in range(1, end + 1):
         loss, step = train_epoch(net, trainer, x_train, y_train, contexts, cfg.TRAIN.batchsize,
                                  cfg.TRAIN, rng, step, noise, desc='epoch %d/%d' % (epoch, end))
@@ -70,6 +76,12 @@ def main():
         log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '
                  'actions %.1f)', epoch, end, step, learning_rate(step, cfg.TRAIN), loss,
                  p1['All frames'], p1['Average'])
+        curves.append({'epoch': epoch, 'step': step, 'lr': learning_rate(step, cfg.TRAIN),
+                       'loss': loss, 'test_p1': p1['All frames'], 'test_p1_average': p1['Average'],
+                       'seconds': time.time() - start})
+        # Rewritten every epoch so that a long run can be watched.
+        write_text(format_curves_csv(curves), os.path.join(run_dir, 'curves.csv'))
+        save_figure(curves_figure(curves), os.path.join(run_dir, 'curves.png'))
         if epoch % every == 0 or epoch == 1:
             path = os.path.join(run_dir, runs.checkpoint_name(epoch, final=False))
             runs.save_parameters(net, path)

@@ -51,13 +51,52 @@ def format_table(results):
 
 def write_json(results, path):
     """Write results as JSON under a temporary name, then rename."""
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(results, f, indent=2)
-    os.replace(tmp, path)
+    write_text(json.dumps(results, indent=2), path)
 
 
 def results_path(model_path):
     """<model file without .params>_results.json"""
     stem = model_path[:-len('.params')] if model_path.endswith('.params') else model_path
     return stem + '_results.json'
+
+
+PAPER_COLUMNS = (('Directions', 'Direct.'), ('Discussion', 'Discuss'), ('Eating', 'Eating'),
+                 ('Greeting', 'Greet'), ('Phoning', 'Phone'), ('Photo', 'Photo'),
+                 ('Posing', 'Pose'), ('Purchases', 'Purch.'), ('Sitting', 'Sitting'),
+                 ('SittingDown', 'SittingD.'), ('Smoking', 'Smoke'), ('Waiting', 'Wait'),
+                 ('WalkDog', 'WalkD.'), ('Walking', 'Walk'), ('WalkTogether', 'WalkT.'))
+
+
+def format_markdown(results, title):
+    """The per-action table as Markdown in the layout of the paper's Table 1 (actions in the
+    paper's order, Avg last), one row per protocol."""
+    head = '| Protocol | ' + ' | '.join(short for _, short in PAPER_COLUMNS) + ' | Avg | All frames |'
+    rule = '|:---|' + '---:|' * (len(PAPER_COLUMNS) + 2)
+    rows = []
+    for key, label in (('protocol1', '#1 MPJPE'), ('protocol2', '#2 PA-MPJPE')):
+        cells = ['%.1f' % results[key][n] if n in results[key] else '-' for n, _ in PAPER_COLUMNS]
+        rows.append('| %s | %s | %.1f | %.1f |' % (label, ' | '.join(cells), results[key]['Average'],
+                                                   results[key]['All frames']))
+    return '\n'.join(['# %s' % title, '', head, rule] + rows +
+                      ['', 'Errors in mm over %d test frames. %s'
+                       % (results['frames']['All frames'], CONVENTION), ''])
+
+
+def write_text(text, path):
+    """Write a text file under a temporary name, then rename."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+CURVE_FIELDS = ('epoch', 'step', 'lr', 'loss', 'test_p1', 'test_p1_average', 'seconds')
+
+
+def format_curves_csv(rows):
+    """Rows of training curves (dicts with CURVE_FIELDS) as CSV text, one row per epoch."""
+    lines = [','.join(CURVE_FIELDS)]
+    for r in rows:
+        lines.append(','.join('%d' % r[k] if k in ('epoch', 'step') else '%.6g' % r[k]
+                              for k in CURVE_FIELDS))
+    return '\n'.join(lines) + '\n'

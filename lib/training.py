@@ -1,11 +1,12 @@
 """Training loop and batched prediction, data-parallel over a list of MXNet contexts."""
 import logging
-import sys
 import time
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon
+
+from lib.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +34,6 @@ def make_trainer(net, train_cfg):
     return gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': train_cfg.lr})
 
 
-def _progress(total, desc):
-    """A tqdm bar on a terminal; None when the output goes to a file (logs stay clean)."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit='sample', leave=False)
-
-
 def train_epoch(net, trainer, inputs, targets, contexts, batch_per_device, train_cfg, rng,
                 step, noise_std=None, desc='train'):
     """One pass over the training set.
@@ -58,7 +51,7 @@ def train_epoch(net, trainer, inputs, targets, contexts, batch_per_device, train
     order = rng.permutation(n) if train_cfg.shuffle else np.arange(n)
     num_batches = n // batch
     total = mx.nd.zeros((1,), ctx=contexts[0])
-    bar = _progress(num_batches * batch, desc)
+    bar = progress(total=num_batches * batch, desc=desc, unit='sample')
     start = time.time()
     for b in range(num_batches):
         idx = order[b * batch:(b + 1) * batch]
@@ -75,11 +68,13 @@ def train_epoch(net, trainer, inputs, targets, contexts, batch_per_device, train
         for loss in losses:
             total += loss.sum().as_in_context(contexts[0])
         step += 1
-        if bar is not None and b % 50 == 0:
-            bar.update(min(50, num_batches - b) * batch)
-            bar.set_postfix(samples_per_s='%.0f' % ((b + 1) * batch / (time.time() - start)))
-    if bar is not None:
-        bar.close()
+        if b % 50 == 49:
+            # The shown loss is read from the device every 50 steps only, for the bar alone.
+            if not bar.disable:
+                bar.set_postfix(loss='%.4f' % (total.asscalar() / ((b + 1) * batch)),
+                                samples_per_s='%.0f' % ((b + 1) * batch / (time.time() - start)))
+            bar.update(50 * batch)
+    bar.close()
     mean_loss = float(total.asscalar()) / max(num_batches * batch, 1)
     return mean_loss, step
 
@@ -88,7 +83,7 @@ def predict(net, inputs, context, batch_size):
     """Forward every row of inputs (N, D) z-scored, in inference mode, the last partial batch
     included. Returns (N, out) float32 numpy."""
     outputs = []
-    for start in range(0, len(inputs), batch_size):
+    for start in progress(range(0, len(inputs), batch_size), desc='predict', unit='batch'):
         x = mx.nd.array(inputs[start:start + batch_size], ctx=context)
         outputs.append(net(x))
     if not outputs:
