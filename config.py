@@ -27,6 +27,8 @@ def default_config():
     cfg.NETWORK.dropout = 0.5            # drop rate (Gluon's convention; TF code: keep_prob 0.5)
     cfg.NETWORK.bn_momentum = 0.9        # BatchNorm running-average momentum (Gluon default, seed; TF code 0.99)
     cfg.NETWORK.bn_epsilon = 1e-5        # BatchNorm epsilon (Gluon default, seed; TF code 1e-3)
+    cfg.NETWORK.init = 'msraprelu'       # weight init: 'msraprelu' (seed) or 'kaiming_truncnormal' (TF code, biases too)
+    cfg.NETWORK.max_norm = False         # scale each weight matrix to norm <= 1 in the forward pass (TF code: True)
     cfg.NETWORK.hybrid = True            # hybridize the network (static graph) for speed
 
     # Training.
@@ -40,6 +42,7 @@ def default_config():
     cfg.TRAIN.end_epoch = 200            # epochs to train
     cfg.TRAIN.checkpoints = 5            # checkpoints per run: every end_epoch/checkpoints epochs
     cfg.TRAIN.shuffle = True             # reshuffle the training set every epoch
+    cfg.TRAIN.flip = False               # mirror a random half of each batch (neither paper nor seed)
     cfg.TRAIN.seed = 0                   # random seed of numpy and MXNet (init, shuffling, dropout)
 
     # Dataset.
@@ -53,6 +56,9 @@ def default_config():
     # Testing.
     cfg.TEST = edict()
     cfg.TEST.batchsize = 1024            # frames per forward pass; does not change the results
+    cfg.TEST.sigma = 0.0                 # std (pixels) of Gaussian noise on the 2D input at test time
+    cfg.TEST.noise_seed = 0              # seed of that noise, drawn once: the same numbers every time
+    cfg.TEST.flip = False                # average the predictions of each input and its mirror image
     return cfg
 
 
@@ -72,6 +78,9 @@ def _check_and_merge(base, update, where):
         base[key] = _checked_value(name, default, value)
 
 
+CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'), 'TRAIN.optimizer': ('adam',)}
+
+
 def _checked_value(name, default, value):
     """`value` if it has the type of `default` (an int is accepted for a float)."""
     if isinstance(default, bool):
@@ -89,6 +98,9 @@ def _checked_value(name, default, value):
     if not ok:
         raise PoseError('config key %s: expected %s like %r, got %r'
                         % (name, type(default).__name__, default, value))
+    if name in CHOICES and value not in CHOICES[name]:
+        raise PoseError('config key %s: expected one of %s, got %r'
+                        % (name, ', '.join(CHOICES[name]), value))
     return value
 
 
@@ -115,6 +127,14 @@ def load_config(path, base=None):
         return merge_config(base, update)
     except PoseError as e:
         raise PoseError('%s: %s' % (path, e))
+
+
+def load_configs(paths, base=None):
+    """Defaults (or `base`) with each YAML file of `paths` applied in order."""
+    cfg = default_config() if base is None else base
+    for path in paths:
+        cfg = load_config(path, cfg)
+    return cfg
 
 
 def to_plain(cfg):

@@ -16,9 +16,10 @@ from lib.errors import PoseError
 from lib.evaluation import evaluate, ground_truth_poses
 from lib.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
 from lib.model import build_network
+from lib.normalization import compute_stats, network_inputs, network_targets
 from lib.progress import file_progress
-from lib.report import (format_markdown, format_table, results_path, summarize, write_json,
-                        write_text)
+from lib.report import (format_markdown, format_table, results_path, summarize, variant_tag,
+                        write_json, write_text)
 
 log = logging.getLogger('test')
 
@@ -28,34 +29,57 @@ def main():
     parser.add_argument('--model', required=True, help='a .params file of a training run')
     parser.add_argument('--figures', type=int, default=0, metavar='N',
                         help='also draw N sample test frames and the per-action chart (0: none)')
+    parser.add_argument('--sigma', type=float, default=None,
+                        help='evaluate under Gaussian noise of this std (pixels) on the 2D input, '
+                             'drawn once from TEST.noise_seed (overrides TEST.sigma)')
+    parser.add_argument('--flip', action='store_true',
+                        help='average the predictions of each input and its mirror image')
     args = parser.parse_args()
     if args.figures < 0:
         raise PoseError('--figures %d: expected a number of frames >= 0' % args.figures)
+    if args.sigma is not None and not args.sigma >= 0:
+        raise PoseError('--sigma %s: expected a standard deviation >= 0 in pixels' % args.sigma)
     cfg, stats = runs.load_run(args.model, args.cfg)
+    if args.sigma is not None:
+        cfg.TEST.sigma = args.sigma
+    cfg.TEST.flip = cfg.TEST.flip or args.flip
     contexts = contexts_from_arg(args.gpu)
     check_dataset_root(args.dataset)
     runs.setup_logging(None, args.debug)
+    cache_dir = os.path.join(args.root, 'output', 'cache') if cfg.DATASET.cache else None
+    if stats is None:
+        log.info('%s is a seed checkpoint without hyperParams.yaml and meanstd.npz beside it: '
+                 'using the default (seed) config and recomputing the statistics from the '
+                 'training subjects %s of %s, as the seed did', args.model,
+                 cfg.DATASET.train_subjects, args.dataset)
+        train = load_subjects(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET.distortion,
+                              cache_dir, file_progress('reading train annotations'))
+        stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']))
+        del train
 
     net = build_network(cfg.NETWORK)
     runs.load_parameters(net, args.model, contexts[:1])
     if cfg.NETWORK.hybrid:
         net.hybridize(static_alloc=True, static_shape=True)
-    cache_dir = os.path.join(args.root, 'output', 'cache') if cfg.DATASET.cache else None
     # The test data is read once for all actions.
     test = load_subjects(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET.distortion,
                          cache_dir, file_progress('reading test annotations'))
     # Log to a file beside the model only once model and data have loaded.
-    stem = results_path(args.model)[:-len('_results.json')]
+    tag = variant_tag(cfg.TEST)
+    stem = results_path(args.model, tag)[:-len('_results.json')]
     runs.setup_logging(stem + '_test.log', args.debug)
-    log.info('model %s; %d test frames of subjects %s', args.model, len(test['ids']),
-             cfg.DATASET.test_subjects)
-    errors, pred = evaluate(net, test, stats, contexts[0], cfg.TEST.batchsize)
+    log.info('model %s; %d test frames of subjects %s; test noise sigma %g px, flip %s',
+             args.model, len(test['ids']), cfg.DATASET.test_subjects, cfg.TEST.sigma,
+             cfg.TEST.flip)
+    errors, pred = evaluate(net, test, stats, contexts[0], cfg.TEST)
     results = summarize(errors, test['ids'])
+    results['test_options'] = {'sigma': cfg.TEST.sigma, 'noise_seed': cfg.TEST.noise_seed,
+                               'flip': cfg.TEST.flip}
     for line in format_table(results):
         log.info(line)
-    out = results_path(args.model)
+    out = results_path(args.model, tag)
     write_json(results, out)
-    markdown = os.path.join(os.path.dirname(os.path.abspath(args.model)), 'results.md')
+    markdown = os.path.join(os.path.dirname(os.path.abspath(args.model)), 'results%s.md' % tag)
     write_text(format_markdown(results, os.path.basename(args.model)), markdown)
     log.info('wrote %s and %s', out, markdown)
     if args.figures:

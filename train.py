@@ -10,25 +10,32 @@ import time
 
 import mxnet as mx
 
-from config import default_config, dump_config, load_config, to_plain
+from config import dump_config, load_configs, to_plain
 from lib import runs
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
+from lib.augment import make_batch_transform
 from lib.dataset import load_subjects
 from lib.evaluation import evaluate
 from lib.figures import curves_figure, save_figure
 from lib.metrics import by_action
-from lib.model import build_network
+from lib.model import build_network, initialize_network
+from lib.normalization import compute_stats, network_inputs, network_targets, normalize, save_stats
 from lib.progress import file_progress
 from lib.report import format_curves_csv, write_text
-from lib.normalization import compute_stats, network_inputs, network_targets, normalize, save_stats
 from lib.training import learning_rate, make_trainer, set_seed, train_epoch
 
 log = logging.getLogger('train')
 
 
 def main():
-    args = base_parser(__doc__.split('\n')[1]).parse_args()
-    cfg = load_config(args.cfg) if args.cfg else default_config()
+    parser = base_parser(__doc__.split('\n')[1])
+    parser.add_argument('--seed', type=int, default=None,
+                        help='random seed (overrides TRAIN.seed); the same seed on the CPU gives '
+                             'the same numbers')
+    args = parser.parse_args()
+    cfg = load_configs(args.cfg)
+    if args.seed is not None:
+        cfg.TRAIN.seed = args.seed
     contexts = contexts_from_arg(args.gpu)
     check_dataset_root(args.dataset)
 
@@ -55,12 +62,12 @@ def main():
     save_stats(stats, os.path.join(run_dir, runs.STATS_FILE))
     x_train = normalize(x_train, stats['mean2d'], stats['std2d'])
     y_train = normalize(y_train, stats['mean3d'], stats['std3d'])
-    noise = (cfg.DATASET.sigma / stats['std2d']).astype('float32') if cfg.DATASET.sigma > 0 else None
+    transform = make_batch_transform(stats, train['centre'][:, 0], cfg.DATASET.sigma, cfg.TRAIN.flip)
     log.info('train frames %d (subjects %s), test frames %d (subjects %s)', len(x_train),
              cfg.DATASET.train_subjects, len(test['ids']), cfg.DATASET.test_subjects)
 
     net = build_network(cfg.NETWORK)
-    net.initialize(mx.init.MSRAPrelu(), ctx=contexts)
+    initialize_network(net, cfg.NETWORK, contexts)
     if cfg.NETWORK.hybrid:
         net.hybridize(static_alloc=True, static_shape=True)
     trainer = make_trainer(net, cfg.TRAIN)
@@ -70,8 +77,8 @@ def main():
     step, curves, start = 0, [], time.time()
     for epoch in range(1, end + 1):
         loss, step = train_epoch(net, trainer, x_train, y_train, contexts, cfg.TRAIN.batchsize,
-                                 cfg.TRAIN, rng, step, noise, desc='epoch %d/%d' % (epoch, end))
-        errors, _ = evaluate(net, test, stats, contexts[0], cfg.TEST.batchsize)
+                                 cfg.TRAIN, rng, step, transform, desc='epoch %d/%d' % (epoch, end))
+        errors, _ = evaluate(net, test, stats, contexts[0], cfg.TEST)
         p1 = by_action(errors['p1'], test['ids'][:, 1])
         log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '
                  'actions %.1f)', epoch, end, step, learning_rate(step, cfg.TRAIN), loss,

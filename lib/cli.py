@@ -17,7 +17,9 @@ def base_parser(description):
     parser.add_argument('--root', default='.', help='project root; outputs go under ROOT/output')
     parser.add_argument('--dataset', default='./data/',
                         help='dataset root that holds annot/ (default ./data/)')
-    parser.add_argument('--cfg', default=None, help='YAML file that overrides config.py defaults')
+    parser.add_argument('--cfg', action='append', default=[],
+                        help='YAML file that overrides config.py defaults; may be given several '
+                             'times, applied in order')
     parser.add_argument('--debug', action='store_true', help='debug mode: verbose log')
     return parser
 

@@ -3,7 +3,8 @@
 `load_subjects` returns a dict of arrays for the chosen subjects:
   'pose3d' (N, 17, 3) float32  camera-frame mm (not yet root-relative),
   'pose2d' (N, 17, 2) float32  pixels,
-  'ids'    (N, 5) int32        subject, action, subaction, camera, frame (frame zero-based).
+  'ids'    (N, 5) int32        subject, action, subaction, camera, frame (frame zero-based),
+  'centre' (N, 2) float32      the camera's principal point (cx, cy) in pixels.
 Rows are ordered by folder (subject, action, subaction, camera) then frame.
 """
 import hashlib
@@ -21,7 +22,8 @@ from lib.errors import PoseError
 log = logging.getLogger(__name__)
 
 # Bump when the arrays computed from the same files change, so that old caches are not served.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+ARRAY_KEYS = ('pose3d', 'pose2d', 'ids', 'centre')
 ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
 
 
@@ -55,7 +57,7 @@ def list_sources(dataset_root, subjects):
 
 def parse_subjects(paths, ids, distortion, progress=None):
     """Parse the files and stack them into the arrays described in the module docstring."""
-    pose3d, pose2d, id_rows = [], [], []
+    pose3d, pose2d, id_rows, centres = [], [], [], []
     items = list(zip(paths, ids))
     for path, folder_id in (progress(items) if progress else items):
         annotation = h36m.parse_annotation(path)
@@ -70,8 +72,9 @@ def parse_subjects(paths, ids, distortion, progress=None):
         rows[:, :4] = folder_id
         rows[:, 4] = np.arange(n)
         id_rows.append(rows)
+        centres.append(np.tile(annotation['c'].astype(np.float32), (n, 1)))
     return {'pose3d': np.concatenate(pose3d), 'pose2d': np.concatenate(pose2d),
-            'ids': np.concatenate(id_rows)}
+            'ids': np.concatenate(id_rows), 'centre': np.concatenate(centres)}
 
 
 def cache_key(paths, subjects, distortion):
@@ -92,11 +95,11 @@ def _read_cache(path, key):
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in ('key', 'pose3d', 'pose2d', 'ids', 'checksum')}
+            data = {k: z[k] for k in ('key', 'checksum') + ARRAY_KEYS}
         ok = (str(data['key']) == key
               and data['pose3d'].shape[1:] == (17, 3) and data['pose2d'].shape[1:] == (17, 2)
-              and data['ids'].shape[1:] == (5,)
-              and len({len(data['pose3d']), len(data['pose2d']), len(data['ids'])}) == 1
+              and data['ids'].shape[1:] == (5,) and data['centre'].shape[1:] == (2,)
+              and len({len(data[k]) for k in ARRAY_KEYS}) == 1
               and str(data['checksum']) == _checksum(data))
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
         log.warning('cache %s is unreadable (%s); rebuilding it', path, e)
@@ -104,12 +107,12 @@ def _read_cache(path, key):
     if not ok:
         log.warning('cache %s does not match its sources or is altered; rebuilding it', path)
         return None
-    return {k: data[k] for k in ('pose3d', 'pose2d', 'ids')}
+    return {k: data[k] for k in ARRAY_KEYS}
 
 
 def _checksum(data):
     h = hashlib.sha256()
-    for k in ('pose3d', 'pose2d', 'ids'):
+    for k in ARRAY_KEYS:
         h.update(np.ascontiguousarray(data[k]).tobytes())
     return h.hexdigest()
 

@@ -54,10 +54,17 @@ def write_json(results, path):
     write_text(json.dumps(results, indent=2), path)
 
 
-def results_path(model_path):
-    """<model file without .params>_results.json"""
+def variant_tag(test_cfg):
+    """'' for a plain evaluation; '_sigma5' or '_flip' (or both) for the test-time options, so
+    that their results never overwrite the plain ones."""
+    tag = '_sigma%g' % test_cfg.sigma if test_cfg.sigma > 0 else ''
+    return tag + ('_flip' if test_cfg.flip else '')
+
+
+def results_path(model_path, tag=''):
+    """<model file without .params><tag>_results.json"""
     stem = model_path[:-len('.params')] if model_path.endswith('.params') else model_path
-    return stem + '_results.json'
+    return stem + tag + '_results.json'
 
 
 PAPER_COLUMNS = (('Directions', 'Direct.'), ('Discussion', 'Discuss'), ('Eating', 'Eating'),

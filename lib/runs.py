@@ -14,9 +14,10 @@ import time
 
 import mxnet as mx
 
-from config import default_config, load_config
+from config import default_config, load_config, load_configs
 from lib.errors import PoseError
 from lib.normalization import load_stats
+from lib.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
 
 CONFIG_FILE = 'hyperParams.yaml'
 STATS_FILE = 'meanstd.npz'
@@ -67,7 +68,11 @@ def save_parameters(net, path):
 
 
 def load_parameters(net, path, contexts):
-    """Load a params file into net; a file of another network shape is a PoseError."""
+    """Load a params file (ours, or a seed checkpoint) into net; a file of another network
+    shape is a PoseError."""
+    if is_seed_checkpoint(path):
+        load_seed_checkpoint(net, path, contexts)
+        return
     try:
         net.load_parameters(path, ctx=contexts)
     except (AssertionError, mx.base.MXNetError, ValueError) as e:
@@ -78,19 +83,22 @@ def load_parameters(net, path, contexts):
 def load_run(model_path, cfg_override=None):
     """Config and statistics of the run that holds `model_path`.
 
-    Returns (cfg, stats). `cfg_override` (a YAML path) is applied over the run's config.
+    Returns (cfg, stats). `cfg_override` (a list of YAML paths) is applied over the run's config.
+    A seed checkpoint without our hyperParams.yaml and meanstd.npz beside it gets the default
+    config (the seed's values) and stats None: the caller recomputes them from the training
+    subjects, as the seed did.
     """
     if not os.path.isfile(model_path):
         raise PoseError('--model %s: no such file' % model_path)
     run_dir = os.path.dirname(os.path.abspath(model_path))
     cfg_path = os.path.join(run_dir, CONFIG_FILE)
     stats_path = os.path.join(run_dir, STATS_FILE)
+    if is_seed_checkpoint(model_path) and not os.path.isfile(stats_path):
+        return load_configs(cfg_override or []), None
     for p in (cfg_path, stats_path):
         if not os.path.isfile(p):
             raise PoseError('%s: missing beside the model %s (a run folder holds %s and %s)'
                             % (p, model_path, CONFIG_FILE, STATS_FILE))
-    cfg = load_config(cfg_path, default_config())
-    if cfg_override:
-        cfg = load_config(cfg_override, cfg)
+    cfg = load_configs(cfg_override or [], load_config(cfg_path, default_config()))
     n = cfg.NETWORK.nJoints
     return cfg, load_stats(stats_path, 2 * n, 3 * n)

@@ -35,14 +35,14 @@ def make_trainer(net, train_cfg):
 
 
 def train_epoch(net, trainer, inputs, targets, contexts, batch_per_device, train_cfg, rng,
-                step, noise_std=None, desc='train'):
+                step, batch_transform=None, desc='train'):
     """One pass over the training set.
 
     inputs (N, 32), targets (N, 48) float32, z-scored. Each step takes batch_per_device *
     len(contexts) samples, splits them over the contexts and makes one Trainer step; the last
     partial batch is skipped (the order changes every epoch, so no sample is left out for
-    good). noise_std (32,) adds Gaussian noise of that std to the z-scored inputs, drawn anew
-    for every batch. The learning rate follows `learning_rate(step)`.
+    good). batch_transform(x, y, idx, rng) -> (x, y), if given, changes each batch (noise,
+    mirroring: lib.augment). The learning rate follows `learning_rate(step)`.
     Returns (mean loss over the epoch, next step). The loss is summed on the device and read
     once at the end: no host synchronisation per step.
     """
@@ -55,11 +55,11 @@ def train_epoch(net, trainer, inputs, targets, contexts, batch_per_device, train
     start = time.time()
     for b in range(num_batches):
         idx = order[b * batch:(b + 1) * batch]
-        x = inputs[idx]
-        if noise_std is not None:
-            x = x + (rng.standard_normal(x.shape) * noise_std).astype(np.float32)
+        x, y = inputs[idx], targets[idx]
+        if batch_transform is not None:
+            x, y = batch_transform(x, y, idx, rng)
         xs = gluon.utils.split_and_load(x, contexts, even_split=False)
-        ys = gluon.utils.split_and_load(targets[idx], contexts, even_split=False)
+        ys = gluon.utils.split_and_load(y, contexts, even_split=False)
         trainer.set_learning_rate(learning_rate(step, train_cfg))
         with autograd.record():
             losses = [mx.nd.mean(mx.nd.square(net(xi) - yi), axis=1) for xi, yi in zip(xs, ys)]
