@@ -9,6 +9,8 @@ predicted 3D) and <model>_actions.png (errors per action).
 import logging
 import os
 
+import numpy as np
+
 from lib import runs
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
 from lib.dataset import load_subjects
@@ -34,6 +36,9 @@ def main():
                              'drawn once from TEST.noise_seed (overrides TEST.sigma)')
     parser.add_argument('--flip', action='store_true',
                         help='average the predictions of each input and its mirror image')
+    parser.add_argument('--save-predictions', action='store_true',
+                        help='also write <model>_predictions.npz: pred3d (N, 17, 3) mm and ids '
+                             '(N, 5) subject, action, subaction, camera, frame')
     args = parser.parse_args()
     if args.figures < 0:
         raise PoseError('--figures %d: expected a number of frames >= 0' % args.figures)
@@ -82,6 +87,11 @@ def main():
     markdown = os.path.join(os.path.dirname(os.path.abspath(args.model)), 'results%s.md' % tag)
     write_text(format_markdown(results, os.path.basename(args.model)), markdown)
     log.info('wrote %s and %s', out, markdown)
+    if args.save_predictions:
+        npz = stem + '_predictions.npz'
+        np.savez(npz + '.tmp.npz', pred3d=pred.astype(np.float32), ids=test['ids'])
+        os.replace(npz + '.tmp.npz', npz)
+        log.info('wrote %s', npz)
     if args.figures:
         pick = pick_frames(test['ids'], args.figures)
         fig = sample_figure(test['pose2d'][pick], ground_truth_poses(test['pose3d'][pick]),

@@ -148,3 +148,12 @@ def save_figure(fig, path, dpi=100):
     fig.savefig(tmp, dpi=dpi)
     plt.close(fig)
     os.replace(tmp, path)
+
+
+def lift_figure(pose2d, pred3d, label):
+    """One frame of infer.py: the 2D input (17, 2) px beside the predicted 3D (17, 3) mm."""
+    fig = plt.figure(figsize=(8, 4))
+    draw_2d(fig.add_subplot(1, 2, 1), pose2d, '%s\n2D input' % label)
+    draw_3d(fig.add_subplot(1, 2, 2, projection='3d'), pred3d, 'predicted 3D')
+    fig.tight_layout()
+    return fig
