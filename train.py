@@ -2,6 +2,7 @@
 
     python train.py --gpu 0,1 --root . --dataset ./data/ [--cfg my.yaml]
     python train.py --gpu -1 ...        # on the CPU
+    python train.py --resume output/model/RUN --dataset ./data/   # continue a killed run
 """
 import logging
 import os
@@ -15,6 +16,7 @@ from lib import runs
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
 from lib.augment import make_batch_transform
 from lib.dataset import load_subjects
+from lib.errors import PoseError
 from lib.evaluation import evaluate
 from lib.figures import curves_figure, save_figure
 from lib.metrics import by_action
@@ -22,44 +24,75 @@ from lib.model import build_network, initialize_network
 from lib.normalization import compute_stats, network_inputs, network_targets, normalize, save_stats
 from lib.progress import file_progress
 from lib.report import format_curves_csv, write_text
-from lib.training import learning_rate, make_trainer, set_seed, train_epoch
+from lib.training import epoch_seed, learning_rate, make_trainer, set_seed, train_epoch
 
 log = logging.getLogger('train')
 
 
-def main():
+def parse_args():
     parser = base_parser(__doc__.split('\n')[1])
     parser.add_argument('--seed', type=int, default=None,
                         help='random seed (overrides TRAIN.seed); the same seed on the CPU gives '
                              'the same numbers')
-    args = parser.parse_args()
-    cfg = load_configs(args.cfg)
-    if args.seed is not None:
-        cfg.TRAIN.seed = args.seed
+    parser.add_argument('--resume', default=None, metavar='RUN_DIR',
+                        help='continue a killed run from its last completed epoch, with its own '
+                             'config, statistics, optimiser state and schedule')
+    return parser.parse_args()
+
+
+def resolve_config(args):
+    """The config of a new run (defaults, --cfg files, --seed), or of the run to resume."""
+    if not args.resume:
+        cfg = load_configs(args.cfg)
+        if args.seed is not None:
+            cfg.TRAIN.seed = args.seed
+        return cfg, None
+    if args.cfg:
+        raise PoseError('--resume %s uses the config the run was started with; drop --cfg '
+                        '(start a new run to change it)' % args.resume)
+    cfg, stats = runs.load_run_dir(args.resume)
+    if args.seed is not None and args.seed != cfg.TRAIN.seed:
+        raise PoseError('--seed %d conflicts with the seed %d of the run in %s'
+                        % (args.seed, cfg.TRAIN.seed, args.resume))
+    return cfg, stats
+
+
+def main():
+    args = parse_args()
+    cfg, stats = resolve_config(args)
     contexts = contexts_from_arg(args.gpu)
     check_dataset_root(args.dataset)
+    resume = runs.read_resume_state(args.resume, cfg, len(contexts)) if args.resume else None
 
     runs.setup_logging(None, args.debug)
-    rng = set_seed(cfg.TRAIN.seed)
+    set_seed(cfg.TRAIN.seed)
     cache_dir = os.path.join(args.root, 'output', 'cache') if cfg.DATASET.cache else None
     train = load_subjects(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET.distortion,
                           cache_dir, file_progress('reading train annotations'))
     test = load_subjects(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET.distortion,
                          cache_dir, file_progress('reading test annotations'))
+    x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
 
     # The run folder is made only once the data is known to be good: a bad dataset leaves nothing.
-    name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
-    run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
-    log_file = os.path.join(args.root, 'output', 'train-log', os.path.basename(run_dir) + '.log')
+    if resume:
+        run_dir = os.path.abspath(args.resume)
+        log_file = resume['log_file']
+    else:
+        name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
+        run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
+        log_file = os.path.join(os.path.abspath(args.root), 'output', 'train-log',
+                                os.path.basename(run_dir) + '.log')
+        stats = compute_stats(x_train, y_train)
     runs.setup_logging(log_file, args.debug)
-    dump_config(cfg, os.path.join(run_dir, runs.CONFIG_FILE))
-    log.info('run folder %s, log %s', run_dir, log_file)
-    log.info('config:\n%s', pprint.pformat(to_plain(cfg), sort_dicts=False))
+    if resume:
+        log.info('resuming %s after epoch %d (step %d)', run_dir, resume['epoch'], resume['step'])
+    else:
+        dump_config(cfg, os.path.join(run_dir, runs.CONFIG_FILE))
+        save_stats(stats, os.path.join(run_dir, runs.STATS_FILE))
+        log.info('run folder %s, log %s', run_dir, log_file)
+        log.info('config:\n%s', pprint.pformat(to_plain(cfg), sort_dicts=False))
     log.info('devices: %s, mxnet %s', contexts, mx.__version__)
 
-    x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
-    stats = compute_stats(x_train, y_train)
-    save_stats(stats, os.path.join(run_dir, runs.STATS_FILE))
     x_train = normalize(x_train, stats['mean2d'], stats['std2d'])
     y_train = normalize(y_train, stats['mean3d'], stats['std3d'])
     transform = make_batch_transform(stats, train['centre'][:, 0], cfg.DATASET.sigma, cfg.TRAIN.flip)
@@ -71,11 +104,19 @@ def main():
     if cfg.NETWORK.hybrid:
         net.hybridize(static_alloc=True, static_shape=True)
     trainer = make_trainer(net, cfg.TRAIN)
+    first, step, curves, elapsed = 1, 0, [], 0.0
+    if resume:
+        runs.load_resume_weights(net, trainer, run_dir, resume, contexts)
+        first, step, curves, elapsed = (resume['epoch'] + 1, resume['step'], resume['curves'],
+                                        resume['elapsed'])
 
     end = cfg.TRAIN.end_epoch
     every = max(1, end // max(1, cfg.TRAIN.checkpoints))
-    step, curves, start = 0, [], time.time()
-    for epoch in range(1, end + 1):
+    start = time.time() - elapsed
+    for epoch in range(first, end + 1):
+        # Every epoch's randomness (order, dropout, noise, flips) follows from (seed, epoch),
+        # so a resumed run draws what the uninterrupted run would have drawn.
+        rng = set_seed(epoch_seed(cfg.TRAIN.seed, epoch))
         loss, step = train_epoch(net, trainer, x_train, y_train, contexts, cfg.TRAIN.batchsize,
                                  cfg.TRAIN, rng, step, transform, desc='epoch %d/%d' % (epoch, end))
         errors, _ = evaluate(net, test, stats, contexts[0], cfg.TEST)
@@ -93,8 +134,13 @@ def main():
             path = os.path.join(run_dir, runs.checkpoint_name(epoch, final=False))
             runs.save_parameters(net, path)
             log.info('wrote checkpoint %s', path)
+        if epoch < end:
+            runs.save_resume_state(net, trainer, run_dir, {
+                'epoch': epoch, 'step': step, 'curves': curves, 'elapsed': time.time() - start,
+                'devices': len(contexts), 'log_file': log_file})
     final = os.path.join(run_dir, runs.checkpoint_name(end, final=True))
     runs.save_parameters(net, final)
+    runs.clear_resume_state(run_dir)
     log.info('wrote final model %s', final)
     return 0
 

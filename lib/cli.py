@@ -61,6 +61,12 @@ def run(main):
         logging.getLogger(__name__).debug('fatal', exc_info=True)
         print('error: %s' % e, file=sys.stderr)
         sys.exit(2)
+    except OSError as e:
+        # A full disk or an unwritable folder: say which file, keep it to one line.
+        logging.getLogger(__name__).debug('fatal', exc_info=True)
+        where = e.filename or 'writing output'
+        print('error: %s: %s' % (where, e.strerror or e), file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt:
         print('interrupted', file=sys.stderr)
         sys.exit(130)

@@ -7,6 +7,7 @@ A training run lives in ROOT/output/model/<YYYY-mm-dd_HH-MM-SS>_<name>/ with
   Model_epoch<end>.params             the final model,
 and its log in ROOT/output/train-log/<same name>.log.
 """
+import json
 import logging
 import os
 import sys
@@ -78,6 +79,101 @@ def load_parameters(net, path, contexts):
     except (AssertionError, mx.base.MXNetError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise PoseError('%s: does not fit this network (%s)' % (path, first[:200]))
+
+
+RESUME_FILE = 'resume.json'
+
+
+def load_run_dir(run_dir):
+    """Config and statistics of a run folder (for --resume)."""
+    if not os.path.isdir(run_dir):
+        raise PoseError('--resume %s: no such run folder' % run_dir)
+    cfg_path = os.path.join(run_dir, CONFIG_FILE)
+    stats_path = os.path.join(run_dir, STATS_FILE)
+    for p in (cfg_path, stats_path):
+        if not os.path.isfile(p):
+            raise PoseError('--resume %s: %s is missing; not a run folder of train.py'
+                            % (run_dir, os.path.basename(p)))
+    cfg = load_config(cfg_path, default_config())
+    n = cfg.NETWORK.nJoints
+    return cfg, load_stats(stats_path, 2 * n, 3 * n)
+
+
+def save_resume_state(net, trainer, run_dir, state):
+    """Parameters, optimiser state and progress after an epoch. The JSON, renamed into place
+    last, is the commit point: it names the parameter and state files it belongs to, so a kill
+    at any moment leaves either the previous complete state or the new one."""
+    tag = 'resume_epoch%d' % state['epoch']
+    save_parameters(net, os.path.join(run_dir, tag + '.params'))
+    states = os.path.join(run_dir, tag + '.states')
+    trainer.save_states(states + '.tmp')
+    os.replace(states + '.tmp', states)
+    old = read_json(os.path.join(run_dir, RESUME_FILE))
+    state = dict(state, params=tag + '.params', states=tag + '.states')
+    write_json_atomic(state, os.path.join(run_dir, RESUME_FILE))
+    if old and old.get('params') != state['params']:
+        for key in ('params', 'states'):
+            try:
+                os.remove(os.path.join(run_dir, old[key]))
+            except OSError:
+                pass
+
+
+def clear_resume_state(run_dir):
+    """Remove the resume files once the final model is written."""
+    state = read_json(os.path.join(run_dir, RESUME_FILE))
+    if state:
+        os.remove(os.path.join(run_dir, RESUME_FILE))
+        for key in ('params', 'states'):
+            try:
+                os.remove(os.path.join(run_dir, state[key]))
+            except OSError:
+                pass
+
+
+def read_resume_state(run_dir, cfg, num_devices):
+    """The saved progress of a run, checked against the run's config and the devices."""
+    path = os.path.join(run_dir, RESUME_FILE)
+    state = read_json(path)
+    if state is None:
+        final = os.path.join(run_dir, checkpoint_name(cfg.TRAIN.end_epoch, final=True))
+        if os.path.isfile(final):
+            raise PoseError('--resume %s: the run already finished (%s exists)' % (run_dir, final))
+        raise PoseError('--resume %s: no %s; the run was stopped before its first epoch ended, '
+                        'start it again' % (run_dir, RESUME_FILE))
+    for key in ('epoch', 'step', 'curves', 'elapsed', 'devices', 'log_file', 'params', 'states'):
+        if key not in state:
+            raise PoseError('%s: field %s is missing' % (path, key))
+    if state['devices'] != num_devices:
+        raise PoseError('--gpu: the run trained on %d device(s) (batch %d per device); resume it '
+                        'on as many' % (state['devices'], cfg.TRAIN.batchsize))
+    for key in ('params', 'states'):
+        if not os.path.isfile(os.path.join(run_dir, state[key])):
+            raise PoseError('%s: %s names %s, which is missing' % (path, key, state[key]))
+    return state
+
+
+def load_resume_weights(net, trainer, run_dir, state, contexts):
+    load_parameters(net, os.path.join(run_dir, state['params']), contexts)
+    trainer.load_states(os.path.join(run_dir, state['states']))
+
+
+def read_json(path):
+    """A JSON file's content, or None when it does not exist; a broken one is a PoseError."""
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise PoseError('%s: unreadable (%s)' % (path, e))
+
+
+def write_json_atomic(value, path):
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(value, f)
+    os.replace(tmp, path)
 
 
 def load_run(model_path, cfg_override=None):

@@ -19,6 +19,11 @@ def set_seed(seed):
     return np.random.default_rng(seed)
 
 
+def epoch_seed(seed, epoch):
+    """A 32-bit seed for one epoch, derived from the run's seed."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
+
+
 def learning_rate(step, train_cfg):
     """lr * decay_rate ** (step / decay_steps), floored to whole periods when staircase."""
     periods = step / train_cfg.decay_steps

@@ -1,0 +1,226 @@
+"""Never lose a run: kill and resume, atomic writes, bad input, and fuzzed parsers."""
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from lib import cameras, h36m, synthetic
+from lib.errors import PoseError
+from lib.keypoints import read_keypoints
+from tests.conftest import ROOT, TINY_NET, run_cli, write_yaml
+
+FUZZ_EXAMPLES = 300
+
+
+def _curves(run):
+    return [l.split(',')[:-1] for l in open(os.path.join(run, 'curves.csv')).read().splitlines()]
+
+
+def _only_run(root):
+    runs = os.listdir(os.path.join(root, 'output', 'model'))
+    assert len(runs) == 1
+    return os.path.join(root, 'output', 'model', runs[0])
+
+
+def test_kill_and_resume_continues_the_run(tmp_path, small_dataset):
+    cfg = write_yaml(tmp_path / 'c.yaml', TINY_NET % 6)
+    # The uninterrupted run, for reference.
+    ref = run_cli('train.py', '--root', tmp_path / 'ref', '--dataset', small_dataset, '--cfg', cfg)
+    assert ref.returncode == 0, ref.stderr[-2000:]
+    reference = _curves(_only_run(tmp_path / 'ref'))
+
+    root = tmp_path / 'killed'
+    proc = subprocess.Popen([sys.executable, 'train.py', '--root', str(root), '--dataset',
+                             small_dataset, '--cfg', cfg], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    state = None
+    while time.time() < deadline:
+        try:
+            state = json.load(open(os.path.join(_only_run(root), 'resume.json')))
+        except (OSError, ValueError, AssertionError):
+            state = None
+        if state and state['epoch'] >= 2:
+            break
+        time.sleep(0.05)
+    assert state, 'training never wrote its resume state'
+    time.sleep(0.3)                      # somewhere inside the next epoch
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    run = _only_run(root)
+    assert not os.path.exists(os.path.join(run, 'Model_epoch6.params'))
+    done = len(_curves(run)) - 1
+    assert 2 <= done < 6
+
+    resumed = run_cli('train.py', '--resume', run, '--dataset', small_dataset)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert 'resuming' in resumed.stdout
+    curves = _curves(run)
+    assert [int(r[0]) for r in curves[1:]] == [1, 2, 3, 4, 5, 6]
+    # The loss curve continues where it stopped: the same numbers as the run never killed.
+    assert curves == reference
+    assert os.path.exists(os.path.join(run, 'Model_epoch6.params'))
+    assert not os.path.exists(os.path.join(run, 'resume.json'))
+    assert not [f for f in os.listdir(run) if f.startswith('resume_') or f.endswith('.tmp')]
+    again = run_cli('train.py', '--resume', run, '--dataset', small_dataset)
+    assert again.returncode == 2 and 'already finished' in again.stderr
+
+
+def test_resume_refuses_conflicting_options(tmp_path, trained_run):
+    cfg = write_yaml(tmp_path / 'c.yaml', 'TRAIN:\n  lr: 0.1\n')
+    proc = run_cli('train.py', '--resume', trained_run['run'], '--dataset', trained_run['data'],
+                   '--cfg', cfg)
+    assert proc.returncode == 2 and 'drop --cfg' in proc.stderr
+    proc = run_cli('train.py', '--resume', trained_run['run'], '--dataset', trained_run['data'],
+                   '--seed', 99)
+    assert proc.returncode == 2 and '--seed 99 conflicts' in proc.stderr
+    proc = run_cli('train.py', '--resume', tmp_path / 'nothing', '--dataset', trained_run['data'])
+    assert proc.returncode == 2 and 'no such run folder' in proc.stderr
+
+
+def test_a_new_run_never_reuses_a_folder(tmp_path):
+    from lib.runs import new_run_dir
+    a, b = new_run_dir(str(tmp_path), 'x'), new_run_dir(str(tmp_path), 'x')
+    assert a != b and os.path.isdir(a) and os.path.isdir(b)
+
+
+def test_full_disk_keeps_the_previous_file(tmp_path, monkeypatch):
+    """A writer that fails half-way (ENOSPC) leaves the old file whole under its name."""
+    from lib import report
+    path = str(tmp_path / 'r.json')
+    report.write_json({'old': 1}, path)
+
+    real_write = report.json.dumps
+
+    def failing_dumps(*a, **k):
+        raise OSError(errno.ENOSPC, 'No space left on device', path + '.tmp')
+    monkeypatch.setattr(report.json, 'dumps', failing_dumps)
+    with pytest.raises(OSError):
+        report.write_json({'new': 2}, path)
+    monkeypatch.setattr(report.json, 'dumps', real_write)
+    assert json.load(open(path)) == {'old': 1}
+
+
+def test_full_disk_while_caching_is_a_warning_not_a_crash(tmp_path, monkeypatch, caplog):
+    from lib import dataset
+    synthetic.generate(str(tmp_path / 'd'), frames=2, seed=0, subjects=[9])
+
+    def no_space(*a, **k):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(dataset.np, 'savez', no_space)
+    data = dataset.load_subjects(str(tmp_path / 'd'), [9], cache_dir=str(tmp_path / 'cache'))
+    assert len(data['ids']) == 240
+    assert 'could not write cache' in caplog.text
+    assert not [f for f in os.listdir(tmp_path / 'cache') if f.endswith('.npz')]
+
+
+def test_unwritable_output_is_one_line(tmp_path, small_dataset):
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a folder')
+    proc = run_cli('train.py', '--root', blocker, '--dataset', small_dataset,
+                   '--cfg', write_yaml(tmp_path / 'c.yaml', TINY_NET % 1))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: ') and str(blocker) in lines[0]
+
+
+def test_statistics_that_do_not_match_the_model(tmp_path, trained_run):
+    import shutil
+    run = tmp_path / 'run'
+    shutil.copytree(trained_run['run'], run)
+    np.savez(run / 'meanstd.npz', mean2d=np.zeros(30), std2d=np.ones(30), mean3d=np.zeros(48),
+             std3d=np.ones(48))
+    proc = run_cli('test.py', '--root', tmp_path, '--dataset', trained_run['data'], '--model',
+                   run / 'Model_epoch6.params')
+    assert proc.returncode == 2 and 'mean2d has shape (30,)' in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_point_behind_the_camera(tmp_path):
+    synthetic.generate(str(tmp_path), frames=3, seed=0, subjects=[9])
+    path = h36m.annotation_path(str(tmp_path), h36m.folder_name(9, 2, 1, 1))
+    ann = h36m.parse_annotation(path)
+    poses = ann['poses'].copy()
+    poses[1, 0] = ann['T'] + ann['R'].T @ [0.0, 0.0, -100.0]   # the pelvis 10 cm behind the camera
+    cam = cameras.load_h36m_cameras(synthetic.DEFAULT_CAMERAS)[9][0]
+    synthetic.write_annotation(path, poses, cam)
+    from lib.dataset import load_subjects
+    with pytest.raises(PoseError, match='s_09_act_02_subact_01_ca_01.*frame 1 \\(line 11\\).*behind'):
+        load_subjects(str(tmp_path), [9])
+
+
+# Fuzzing: random and mutated files go through the parsers, which either return valid arrays
+# or raise PoseError; any other exception fails the test. Deadlines catch hangs.
+def _valid_annotation_text(frames=3):
+    import io
+    buf = io.StringIO()
+    cam = cameras.load_h36m_cameras(synthetic.DEFAULT_CAMERAS)[1][0]
+    path = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'fuzz_seed_%d.txt' % os.getpid())
+    synthetic.write_annotation(path, synthetic.sequence(1, 2, 1, frames, 0), cam)
+    text = open(path).read()
+    os.remove(path)
+    return text
+
+
+VALID_ANNOTATION = _valid_annotation_text()
+mutation = st.tuples(st.integers(0, len(VALID_ANNOTATION)), st.integers(0, 40),
+                     st.text(alphabet=' \n0123456789.-+eEnaifx\t#', max_size=20))
+
+
+def _check_annotation(tmp_path, text):
+    path = tmp_path / 'matlab_meta.txt'
+    path.write_bytes(text.encode('utf-8', 'surrogatepass') if isinstance(text, str) else text)
+    try:
+        ann = h36m.parse_annotation(str(path))
+    except PoseError as e:
+        assert '\n' not in str(e)
+        return
+    poses = ann['poses']
+    assert poses.ndim == 3 and poses.shape[1:] == (32, 3) and np.all(np.isfinite(poses))
+    assert ann['joints'].shape == (17,) and ann['joints'].min() >= 0 and ann['joints'].max() < 32
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=2000, suppress_health_check=list(HealthCheck))
+@given(st.lists(mutation, min_size=1, max_size=4))
+def test_fuzz_annotation_parser_mutations(tmp_path_factory, mutations):
+    text = VALID_ANNOTATION
+    for at, cut, insert in mutations:
+        text = text[:at] + insert + text[at + cut:]
+    _check_annotation(tmp_path_factory.mktemp('fz'), text)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=2000, suppress_health_check=list(HealthCheck))
+@given(st.binary(max_size=400))
+def test_fuzz_annotation_parser_random_bytes(tmp_path_factory, data):
+    _check_annotation(tmp_path_factory.mktemp('fz'), data)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers(-10**6, 10**6) | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=20) | st.dictionaries(
+        st.sampled_from(['keypoints', 'image_id', 'people', 'pose_keypoints_2d', 'x']), children,
+        max_size=4),
+    max_leaves=80)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=2000, suppress_health_check=list(HealthCheck))
+@given(json_values, st.sampled_from(['h36m', 'coco', 'body25']))
+def test_fuzz_keypoint_readers(tmp_path_factory, value, fmt):
+    path = tmp_path_factory.mktemp('kp') / 'k.json'
+    path.write_text(json.dumps(value))
+    try:
+        tracks = read_keypoints(str(path), fmt)
+    except PoseError as e:
+        assert '\n' not in str(e)
+        return
+    for track in tracks:
+        assert track['points'].shape[1:] == (17, 3)
+        assert np.all(np.isfinite(track['points']))
+        assert len(track['frames']) == len(track['points'])
