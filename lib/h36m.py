@@ -3,7 +3,9 @@
 Joint conventions follow DESIGN.md section 2: 17 joints selected from the 32 of the motion
 capture, joint 0 (Hip) is the root.
 """
+import io
 import os
+import warnings
 
 import numpy as np
 
@@ -118,23 +120,39 @@ def parse_annotation(path):
 
 
 def _parse_pose_lines(body, n, path):
-    """N lines of a label and 96 numbers -> (N, 32, 3) float64, converted in one numpy call."""
-    rows = body.split('\n')
-    while rows and not rows[-1].strip():
-        rows.pop()
-    if len(rows) != n:
-        raise PoseError('%s: line 1 announces %d frames, found %d pose lines'
-                        % (path, n, len(rows)))
+    """N lines of a label and 96 numbers -> (N, 32, 3) float64.
+
+    numpy's C parser reads the numbers (the label column skipped); a whitespace-token count
+    over the raw bytes checks that every line has exactly a label and 96 numbers. Only when
+    something is wrong are the lines walked one by one, to name the first bad one."""
     width = 3 * NUM_JOINTS_32 + 1
-    tokens = body.split()
-    if len(tokens) != n * width:
-        _raise_bad_row(rows, path, lambda r: len(r.split()) != width,
-                       'expected a label and %d numbers' % (width - 1))
+    rows = None
     try:
-        values = np.array(tokens, dtype=object).reshape(n, width)[:, 1:].astype(np.float64)
-    except ValueError:
-        _raise_bad_row(rows, path, lambda r: not _all_numbers(r.split()[1:]),
+        raw = np.frombuffer(body.encode('ascii'), dtype=np.uint8)
+    except UnicodeEncodeError:
+        _raise_bad_row(body.split('\n'), path, lambda r: not r.isascii(), 'expected plain ASCII text')
+    space = raw <= 32
+    tokens = int(np.count_nonzero(space[:-1] & ~space[1:])) + int(raw.size > 0 and not space[0])
+    values = None
+    if tokens == n * width:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')       # numpy's note on blank lines
+                values = np.loadtxt(io.StringIO(body), dtype=np.float64, comments=None,
+                                    usecols=range(1, width), max_rows=n, ndmin=2)
+        except ValueError:
+            values = None
+    if values is None or values.shape != (n, width - 1):
+        rows = body.split('\n')
+        found = sum(1 for r in rows if r.strip())
+        if found != n:
+            raise PoseError('%s: line 1 announces %d frames, found %d pose lines'
+                            % (path, n, found))
+        _raise_bad_row(rows, path, lambda r: r.strip() and len(r.split()) != width,
+                       'expected a label and %d numbers' % (width - 1))
+        _raise_bad_row(rows, path, lambda r: r.strip() and not _all_numbers(r.split()[1:]),
                        'expected %d numbers after the label' % (width - 1))
+        raise PoseError('%s: malformed pose lines' % path)
     if not np.all(np.isfinite(values)):
         bad = int(np.flatnonzero(~np.all(np.isfinite(values), axis=1))[0])
         raise PoseError('%s line %d: NaN or infinity in a pose' % (path, HEADER_LINES + bad + 1))
@@ -150,11 +168,11 @@ def _all_numbers(tokens):
 
 
 def _raise_bad_row(rows, path, is_bad, expected):
-    """Find the first bad pose line (only on the error path) and raise PoseError naming it."""
+    """Raise PoseError naming the first pose line for which is_bad holds, if there is one
+    (only on the error path)."""
     for i, row in enumerate(rows):
         if is_bad(row):
             raise PoseError('%s line %d: %s' % (path, HEADER_LINES + i + 1, expected))
-    raise PoseError('%s: malformed pose lines (%s)' % (path, expected))
 
 
 def annotation_path(dataset_root, folder):
