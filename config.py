@@ -47,6 +47,10 @@ def default_config():
 
     # Dataset.
     cfg.DATASET = edict()
+    cfg.DATASET.source = 'annot'         # files under --dataset: 'annot' (seed), 'videopose3d', 'cdf' or 'h5' (README)
+    cfg.DATASET.cameras = ''             # h36m_cameras.json for the sources without cameras ('' = data/h36m_cameras.json)
+    cfg.DATASET.train_2d = 'gt'          # 2D input in training: 'gt' (projected) or NAME of data_2d_h36m_NAME.npz
+    cfg.DATASET.test_2d = 'gt'           # 2D input in testing, likewise
     cfg.DATASET.train_subjects = [1, 5, 6, 7, 8]   # Human3.6M subjects to train on
     cfg.DATASET.test_subjects = [9, 11]            # subjects to evaluate on
     cfg.DATASET.sigma = 0.0              # std (pixels) of Gaussian noise added to the 2D input in training
@@ -78,7 +82,8 @@ def _check_and_merge(base, update, where):
         base[key] = _checked_value(name, default, value)
 
 
-CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'), 'TRAIN.optimizer': ('adam',)}
+CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'), 'TRAIN.optimizer': ('adam',),
+           'DATASET.source': ('annot', 'videopose3d', 'cdf', 'h5')}
 
 
 def _checked_value(name, default, value):

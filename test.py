@@ -13,7 +13,7 @@ import numpy as np
 
 from lib import runs
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
-from lib.dataset import load_subjects
+from lib.dataset import load_dataset
 from lib.errors import PoseError
 from lib.evaluation import evaluate, ground_truth_poses
 from lib.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
@@ -57,8 +57,9 @@ def main():
                  'using the default (seed) config and recomputing the statistics from the '
                  'training subjects %s of %s, as the seed did', args.model,
                  cfg.DATASET.train_subjects, args.dataset)
-        train = load_subjects(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET.distortion,
-                              cache_dir, file_progress('reading train annotations'))
+        train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
+                              cfg.DATASET.train_2d, cache_dir,
+                          file_progress('reading train data'))
         stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']))
         del train
 
@@ -67,8 +68,9 @@ def main():
     if cfg.NETWORK.hybrid:
         net.hybridize(static_alloc=True, static_shape=True)
     # The test data is read once for all actions.
-    test = load_subjects(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET.distortion,
-                         cache_dir, file_progress('reading test annotations'))
+    test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
+                         cfg.DATASET.test_2d, cache_dir,
+                         file_progress('reading test data'))
     # Log to a file beside the model only once model and data have loaded.
     tag = variant_tag(cfg.TEST)
     stem = results_path(args.model, tag)[:-len('_results.json')]

@@ -15,7 +15,7 @@ from config import dump_config, load_configs, to_plain
 from lib import runs
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
 from lib.augment import make_batch_transform
-from lib.dataset import load_subjects
+from lib.dataset import load_dataset
 from lib.errors import PoseError
 from lib.evaluation import evaluate
 from lib.figures import curves_figure, save_figure
@@ -67,10 +67,12 @@ def main():
     runs.setup_logging(None, args.debug)
     set_seed(cfg.TRAIN.seed)
     cache_dir = os.path.join(args.root, 'output', 'cache') if cfg.DATASET.cache else None
-    train = load_subjects(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET.distortion,
-                          cache_dir, file_progress('reading train annotations'))
-    test = load_subjects(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET.distortion,
-                         cache_dir, file_progress('reading test annotations'))
+    train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
+                          cfg.DATASET.train_2d, cache_dir,
+                          file_progress('reading train data'))
+    test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
+                         cfg.DATASET.test_2d, cache_dir,
+                         file_progress('reading test data'))
     x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
 
     # The run folder is made only once the data is known to be good: a bad dataset leaves nothing.

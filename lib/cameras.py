@@ -1,10 +1,15 @@
 """Cameras: world to camera frame, pinhole projection (optionally with lens distortion),
 and the real Human3.6M camera parameters of h36m_cameras.json."""
 import json
+import os
 
 import numpy as np
 
 from lib.errors import PoseError
+
+# The real Human3.6M cameras, shipped with the project (a copy of h36m_cameras.json).
+DEFAULT_CAMERAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                               'data', 'h36m_cameras.json')
 
 
 def world_to_camera(points, rotation, position):

@@ -18,7 +18,8 @@ import zlib
 import numpy as np
 
 from lib import h36m
-from lib.cameras import project, world_to_camera
+from lib import sources
+from lib.cameras import DEFAULT_CAMERAS, project, world_to_camera
 from lib.errors import PoseError
 
 log = logging.getLogger(__name__)
@@ -120,12 +121,11 @@ def parse_subjects(paths, ids, distortion, progress=None, workers=None):
     return out
 
 
-def cache_key(paths, subjects, distortion):
+def cache_key(paths, options):
     """Hash of everything the arrays depend on: code version, options and every source file's
     path, size and modification time (ns), so that a changed file or option misses the cache."""
     h = hashlib.sha256()
-    h.update(json.dumps({'version': CACHE_VERSION, 'subjects': list(subjects),
-                         'distortion': bool(distortion)}).encode())
+    h.update(json.dumps(dict(options, version=CACHE_VERSION), sort_keys=True).encode())
     for p in paths:
         st = os.stat(p)
         h.update(('%s|%d|%d\n' % (os.path.abspath(p), st.st_size, st.st_mtime_ns)).encode())
@@ -169,25 +169,56 @@ def _write_cache(path, key, data):
     os.replace(tmp, path)
 
 
+def cached(cache_dir, paths, options, build, label):
+    """build() through an .npz cache keyed by cache_key(paths, options); no cache_dir, no cache."""
+    if not cache_dir:
+        return build()
+    key = cache_key(paths, options)
+    cache_path = os.path.join(cache_dir, 'h36m_%s_%s.npz' % (options['source'], key[:20]))
+    data = _read_cache(cache_path, key)
+    if data is not None:
+        log.info('loaded %d frames of %s from cache %s', len(data['ids']), label, cache_path)
+        return data
+    data = build()
+    try:
+        _write_cache(cache_path, key, data)
+    except OSError as e:
+        log.warning('could not write cache %s (%s); going on without it', cache_path, e.strerror)
+    log.info('read %d frames of %s from %d files', len(data['ids']), label, len(paths))
+    return data
+
+
 def load_subjects(dataset_root, subjects, distortion=False, cache_dir=None, progress=None,
                   workers=None):
     """Arrays of the annotation folders of `subjects` (see module docstring), cached in
     `cache_dir` when given; parsed by `workers` processes (default one per core)."""
     paths, ids = list_sources(dataset_root, subjects)
-    if not cache_dir:
-        return parse_subjects(paths, ids, distortion, progress, workers)
-    key = cache_key(paths, subjects, distortion)
-    cache_path = os.path.join(cache_dir, 'h36m_annot_%s.npz' % key[:20])
-    data = _read_cache(cache_path, key)
-    if data is not None:
-        log.info('loaded %d frames of subjects %s from cache %s', len(data['ids']),
-                 list(subjects), cache_path)
-        return data
-    data = parse_subjects(paths, ids, distortion, progress, workers)
-    try:
-        _write_cache(cache_path, key, data)
-    except OSError as e:
-        log.warning('could not write cache %s (%s); going on without it', cache_path, e.strerror)
-    log.info('parsed %d frames of subjects %s from %d files', len(data['ids']), list(subjects),
-             len(paths))
+    options = {'source': 'annot', 'subjects': list(subjects), 'distortion': bool(distortion)}
+    return cached(cache_dir, paths, options,
+                  lambda: parse_subjects(paths, ids, distortion, progress, workers),
+                  'subjects %s' % list(subjects))
+
+
+def load_dataset(dataset_root, subjects, dataset_cfg, input_2d='gt', cache_dir=None,
+                 progress=None, workers=None):
+    """Arrays for `subjects` from the source of config section DATASET; the 2D input is the
+    projected ground truth (input_2d 'gt') or the detections data_2d_h36m_<input_2d>.npz."""
+    source = dataset_cfg.source
+    if source == 'annot':
+        data = load_subjects(dataset_root, subjects, dataset_cfg.distortion, cache_dir,
+                             progress, workers)
+    else:
+        cameras_path = dataset_cfg.cameras or DEFAULT_CAMERAS
+        paths = sources.source_files(source, dataset_root)
+        if not paths:
+            raise PoseError('%s: no %s files here (see README, "Data sources")'
+                            % (dataset_root, source))
+        options = {'source': source, 'subjects': list(subjects),
+                   'distortion': bool(dataset_cfg.distortion), 'cameras': cameras_path}
+        data = cached(cache_dir, paths + [cameras_path], options,
+                      lambda: sources.load_world_source(source, dataset_root, subjects,
+                                                        cameras_path, dataset_cfg.distortion),
+                      'subjects %s (%s)' % (list(subjects), source))
+    if input_2d != 'gt':
+        data = sources.apply_detections(data, dataset_root, input_2d, subjects)
     return data

@@ -23,14 +23,14 @@ def procrustes_align(pred, gt):
     p = pred - mu_p
     g = gt - mu_g
     # Maximise trace(R^T g^T p) over rotations: SVD of the (N, 3, 3) cross-covariance.
-    u, s, vt = np.linalg.svd(np.einsum('nji,njk->nik', p, g))
-    sign = np.sign(np.linalg.det(np.einsum('nij,njk->nik', u, vt)))
+    u, s, vt = np.linalg.svd(p.transpose(0, 2, 1) @ g)
+    sign = np.sign(np.linalg.det(u @ vt))
     s[:, -1] *= sign
     u[:, :, -1] *= sign[:, None]
-    rot = np.einsum('nij,njk->nik', u, vt)                    # p @ rot ~ g
+    rot = u @ vt                                              # p @ rot ~ g
     norm_p = np.sum(p ** 2, axis=(1, 2))
     scale = np.where(norm_p > 0, s.sum(axis=1) / np.maximum(norm_p, 1e-12), 1.0)
-    return scale[:, None, None] * np.einsum('nij,njk->nik', p, rot) + mu_g
+    return scale[:, None, None] * (p @ rot) + mu_g
 
 
 def protocol_errors(pred, gt):

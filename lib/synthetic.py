@@ -18,12 +18,10 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from lib import h36m
-from lib.cameras import load_h36m_cameras
+from lib.cameras import DEFAULT_CAMERAS, load_h36m_cameras, project, world_to_camera
 from lib.errors import PoseError
 
 FPS = 50.0
-DEFAULT_CAMERAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                               'data', 'h36m_cameras.json')
 
 # The 32-joint tree (zero-based parents) and rest offsets from the parent in mm, in a body frame
 # with x forward, y to the body's left, z up, for a person about 1.75 m tall. The 17 joints of
@@ -376,21 +374,114 @@ def write_annotation(path, poses, camera):
     os.replace(tmp, path)
 
 
+FORMATS = ('annot', 'videopose3d', 'cdf', 'h5')
+
+
+def recording_name(subject, action, subaction):
+    """The file name of a recording in the official release and VideoPose3D's files:
+    'Directions' for the first, 'Directions 1' for the second; subject 1 says 'TakingPhoto'
+    and 'WalkingDog', as the real files do."""
+    name = h36m.ACTIONS[action]
+    if subject == 1:
+        name = {'Photo': 'TakingPhoto', 'WalkDog': 'WalkingDog'}.get(name, name)
+    return name if subaction == 1 else name + ' 1'
+
+
+def detections(poses, cams, rng):
+    """Simulated 2D detector output for one recording: 4 arrays (N, 17, 2) px, one per camera.
+    Per-joint noise (2-6 px, limbs' ends worse, partly smooth over time), 1% of the joints
+    thrown 20-60 px off, and 0.5% of the frames with the legs' sides swapped."""
+    joints = poses[:, np.array(h36m.JOINTS_17_OF_32) - 1]
+    n = len(poses)
+    sigma = np.full(17, 3.0)
+    sigma[[3, 6, 13, 16]] = 6.0            # feet and wrists
+    sigma[[0, 7, 8]] = 2.0                 # torso
+    out = []
+    for cam in cams:
+        uv = project(world_to_camera(joints, cam['R'], cam['T']), cam['f'], cam['c'])
+        smooth = gaussian_filter1d(rng.standard_normal((n, 17, 2)), 2.0, axis=0) * 2.0
+        uv = uv + (smooth + rng.standard_normal((n, 17, 2))) * sigma[None, :, None] * 0.7
+        gross = rng.random((n, 17)) < 0.01
+        angle = rng.uniform(0, 2 * np.pi, size=(n, 17))
+        length = rng.uniform(20, 60, size=(n, 17))
+        uv += gross[..., None] * np.stack([np.cos(angle), np.sin(angle)], -1) * length[..., None]
+        swap = rng.random(n) < 0.005
+        uv[swap] = uv[swap][:, [0, 4, 5, 6, 1, 2, 3] + list(range(7, 17))]
+        extra = uv[-1:] + rng.normal(0, 1, size=(5, 17, 2))   # real 2D files can run longer
+        out.append(np.concatenate([uv, extra]).astype(np.float32))
+    return out
+
+
 def generate(out_dir, frames=200, seed=0, subjects=h36m.SUBJECTS, cameras_path=DEFAULT_CAMERAS,
-             progress=None):
-    """Write the synthetic annotation folders under out_dir/annot. Returns the folder count."""
+             progress=None, formats=('annot',), detections_name=None):
+    """Write the synthetic set under out_dir in the given formats (FORMATS), and optionally a
+    VideoPose3D 2D file data_2d_h36m_<detections_name>.npz of simulated detections.
+    Returns the number of recordings x cameras written."""
     cameras = load_h36m_cameras(cameras_path)
     count = 0
+    positions_3d, positions_2d = {}, {}
     jobs = [(s, a, u) for s in subjects for a in h36m.ACTION_IDS for u in h36m.SUBACTIONS]
     for s, a, u in (progress(jobs) if progress else jobs):
         if s not in cameras:
             raise PoseError('%s: no cameras for subject %d' % (cameras_path, s))
         poses = sequence(s, a, u, frames, seed)
-        for c in h36m.CAMERAS:
-            folder = h36m.folder_name(s, a, u, c)
-            write_annotation(h36m.annotation_path(out_dir, folder), poses, cameras[s][c - 1])
-            count += 1
+        name = recording_name(s, a, u)
+        if 'annot' in formats:
+            for c in h36m.CAMERAS:
+                folder = h36m.folder_name(s, a, u, c)
+                write_annotation(h36m.annotation_path(out_dir, folder), poses, cameras[s][c - 1])
+        if 'videopose3d' in formats:
+            positions_3d.setdefault('S%d' % s, {})[name] = (poses / 1000.0).astype(np.float32)
+        if 'cdf' in formats:
+            _write_cdf(os.path.join(out_dir, 'S%d' % s, 'MyPoseFeatures', 'D3_Positions',
+                                    name + '.cdf'), poses)
+        if 'h5' in formats:
+            _write_h5(os.path.join(out_dir, 'S%d' % s, 'MyPoses', '3D_positions', name + '.h5'),
+                      poses)
+        if detections_name:
+            rng = np.random.default_rng([seed, s, a, u, 2])
+            positions_2d.setdefault('S%d' % s, {})[name] = detections(poses, cameras[s], rng)
+        count += len(h36m.CAMERAS)
+    if positions_3d:
+        _save_npz(os.path.join(out_dir, 'data_3d_h36m.npz'), positions_3d=positions_3d)
+    if detections_name:
+        metadata = {'layout_name': 'h36m', 'num_joints': 17,
+                    'keypoints_symmetry': [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]}
+        _save_npz(os.path.join(out_dir, 'data_2d_h36m_%s.npz' % detections_name),
+                  positions_2d=positions_2d, metadata=metadata)
     return count
+
+
+def _save_npz(path, **arrays):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + '.tmp.npz'
+    np.savez(tmp, **{k: np.array(v, dtype=object) if isinstance(v, dict) else v
+                     for k, v in arrays.items()})
+    os.replace(tmp, path)
+
+
+def _write_cdf(path, poses):
+    from cdflib.cdfwrite import CDF
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp.cdf'
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    cdf = CDF(tmp)
+    n = len(poses)
+    cdf.write_var({'Variable': 'Pose', 'Data_Type': CDF.CDF_FLOAT, 'Num_Elements': 1,
+                   'Rec_Vary': True, 'Dim_Sizes': [n, 96]},
+                  var_data=poses.reshape(1, n, 96).astype(np.float32))
+    cdf.close()
+    os.replace(tmp, path)
+
+
+def _write_h5(path, poses):
+    import h5py
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + '.tmp'
+    with h5py.File(tmp, 'w') as f:
+        f.create_dataset('3D_positions', data=poses.reshape(len(poses), 96).T)
+    os.replace(tmp, path)
 
 
 def main(argv=None):
@@ -400,21 +491,30 @@ def main(argv=None):
     parser.add_argument('--seed', type=int, default=0, help='random seed (same seed, same files)')
     parser.add_argument('--subjects', type=int, nargs='+', default=list(h36m.SUBJECTS))
     parser.add_argument('--cameras', default=DEFAULT_CAMERAS, help='h36m_cameras.json')
+    parser.add_argument('--formats', default='annot',
+                        help='comma list of %s (default annot)' % ', '.join(FORMATS))
+    parser.add_argument('--detections', default=None, metavar='NAME',
+                        help='also write simulated 2D detections as data_2d_h36m_NAME.npz')
     args = parser.parse_args(argv)
     if args.frames < 1:
         parser.error('--frames must be at least 1')
+    formats = tuple(f.strip() for f in args.formats.split(',') if f.strip())
+    if not formats or any(f not in FORMATS for f in formats):
+        parser.error('--formats %s: expected a comma list of %s' % (args.formats, ', '.join(FORMATS)))
     bad = [s for s in args.subjects if s not in h36m.SUBJECTS]
     if bad:
         parser.error('--subjects: %s not among the Human3.6M subjects %s' % (bad, h36m.SUBJECTS))
     try:
         from tqdm import tqdm
         bar = lambda jobs: tqdm(jobs, desc='synthetic sequences', disable=not sys.stderr.isatty())
-        n = generate(args.out_dir, args.frames, args.seed, args.subjects, args.cameras, bar)
+        n = generate(args.out_dir, args.frames, args.seed, args.subjects, args.cameras, bar,
+                     formats, args.detections)
     except PoseError as e:
         print('error: %s' % e, file=sys.stderr)
         return 2
-    print('wrote %d annotation folders with %d frames each under %s'
-          % (n, args.frames, os.path.join(args.out_dir, 'annot')))
+    print('wrote %d recordings x cameras of %d frames under %s in formats %s%s'
+          % (n, args.frames, args.out_dir, ', '.join(formats),
+             ' with detections data_2d_h36m_%s.npz' % args.detections if args.detections else ''))
     return 0
 
 

@@ -149,7 +149,7 @@ def test_point_behind_the_camera(tmp_path):
     ann = h36m.parse_annotation(path)
     poses = ann['poses'].copy()
     poses[1, 0] = ann['T'] + ann['R'].T @ [0.0, 0.0, -100.0]   # the pelvis 10 cm behind the camera
-    cam = cameras.load_h36m_cameras(synthetic.DEFAULT_CAMERAS)[9][0]
+    cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[9][0]
     synthetic.write_annotation(path, poses, cam)
     from lib.dataset import load_subjects
     with pytest.raises(PoseError, match='s_09_act_02_subact_01_ca_01.*frame 1 \\(line 11\\).*behind'):
@@ -161,7 +161,7 @@ def test_point_behind_the_camera(tmp_path):
 def _valid_annotation_text(frames=3):
     import io
     buf = io.StringIO()
-    cam = cameras.load_h36m_cameras(synthetic.DEFAULT_CAMERAS)[1][0]
+    cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[1][0]
     path = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'fuzz_seed_%d.txt' % os.getpid())
     synthetic.write_annotation(path, synthetic.sequence(1, 2, 1, frames, 0), cam)
     text = open(path).read()

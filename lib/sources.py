@@ -1,0 +1,232 @@
+"""Human3.6M from the other common files, read into the same arrays as the annotation folders.
+
+Sources (DATASET.source), all under --dataset:
+  annot        annot/s_SS_act_AA_subact_UU_ca_CC/matlab_meta.txt (the seed's; lib.dataset)
+  videopose3d  data_3d_h36m.npz, key positions_3d: {'S1': {'Directions 1': (N, 32, 3) world m}}
+  cdf          S1/MyPoseFeatures/D3_Positions/<Action>.cdf, variable Pose (1, N, 96) world mm
+  h5           S1/MyPoses/3D_positions/<Action>.h5, dataset 3D_positions (96, N) world mm
+The last three hold world poses only: the cameras come from h36m_cameras.json (DATASET.cameras).
+2D detections (DATASET.train_2d / test_2d) come from VideoPose3D's data_2d_h36m_<name>.npz,
+key positions_2d: {'S1': {action: [4 arrays (N, 17, 2) px, one per camera]}}, matched to the
+3D frames by subject, action, camera and frame index.
+
+Action names: 'Directions', 'Directions 1', ...; 'TakingPhoto' and 'WalkingDog' are the same
+actions as 'Photo' and 'WalkDog'. Of a subject's two recordings of an action, the name without a
+number (or with the lower number) is subaction 1, the other subaction 2.
+"""
+import glob
+import os
+import re
+
+import numpy as np
+
+from lib import h36m
+from lib.cameras import load_h36m_cameras, project, world_to_camera
+from lib.errors import PoseError
+
+SOURCES = ('annot', 'videopose3d', 'cdf', 'h5')
+ALIASES = {'TakingPhoto': 'Photo', 'WalkingDog': 'WalkDog'}
+ACTION_BY_NAME = {name: a for a, name in h36m.ACTIONS.items()}
+
+
+def parse_action_name(name):
+    """'Directions 1' -> (2, 1) = (action id, number after the name, 0 when none)."""
+    m = re.fullmatch(r'\s*([A-Za-z]+)\s*(\d*)\s*', name)
+    base = ALIASES.get(m.group(1), m.group(1)) if m else None
+    if base not in ACTION_BY_NAME:
+        raise ValueError(name)
+    return ACTION_BY_NAME[base], int(m.group(2) or 0)
+
+
+def number_subactions(names, where):
+    """{recording name: (action id, subaction 1 or 2)} for one subject's recordings."""
+    by_action = {}
+    for name in names:
+        try:
+            action, number = parse_action_name(name)
+        except ValueError:
+            raise PoseError('%s: %r is not a Human3.6M action name' % (where, name))
+        by_action.setdefault(action, []).append((number, name))
+    out = {}
+    for action, items in by_action.items():
+        if len(items) > 2:
+            raise PoseError('%s: %d recordings of action %s (expected at most 2): %s'
+                            % (where, len(items), h36m.ACTIONS[action], [n for _, n in items]))
+        for sub, (_, name) in enumerate(sorted(items), start=1):
+            out[name] = (action, sub)
+    return out
+
+
+def load_pickled_npz(path, key):
+    """One key of VideoPose3D's npz files, which hold pickled dicts: pickling is allowed here,
+    for this format only (the annotation folders and our caches never use it)."""
+    if not os.path.isfile(path):
+        raise PoseError('%s: no such file' % path)
+    try:
+        with np.load(path, allow_pickle=True) as z:
+            if key not in z.files:
+                raise PoseError('%s: no key %r (keys: %s)' % (path, key, ', '.join(z.files)))
+            value = z[key]
+    except ModuleNotFoundError as e:
+        raise PoseError('%s: written by a newer numpy (%s); re-save it with numpy < 2' % (path, e))
+    except (OSError, ValueError) as e:
+        raise PoseError('%s: not a readable npz file (%s)' % (path, e))
+    value = value.item() if value.dtype == object and value.shape == () else value
+    if not isinstance(value, dict):
+        raise PoseError('%s: %s is not a dict of subjects' % (path, key))
+    return value
+
+
+def _subject_key(subject):
+    return 'S%d' % subject
+
+
+def read_videopose3d(root, subjects):
+    """[(subject, action, subaction, world (N, 32, 3) mm)] from data_3d_h36m.npz."""
+    path = os.path.join(root, 'data_3d_h36m.npz')
+    positions = load_pickled_npz(path, 'positions_3d')
+    out = []
+    for s in subjects:
+        if _subject_key(s) not in positions:
+            raise PoseError('%s: subject %s missing' % (path, _subject_key(s)))
+        recordings = positions[_subject_key(s)]
+        numbering = number_subactions(list(recordings), '%s S%d' % (path, s))
+        for name, world in recordings.items():
+            world = np.asarray(world, dtype=np.float64)
+            if world.ndim != 3 or world.shape[1:] != (32, 3):
+                raise PoseError('%s: S%d %s has shape %s, expected (N, 32, 3)'
+                                % (path, s, name, world.shape))
+            out.append((s, *numbering[name], world * 1000.0, path))
+    return out
+
+
+def _per_file_reader(root, subjects, folder, ext, read_one):
+    out = []
+    for s in subjects:
+        pattern = os.path.join(root, 'S%d' % s, folder, '*' + ext)
+        files = sorted(glob.glob(pattern))
+        if not files:
+            raise PoseError('%s: no %s files for subject S%d' % (pattern, ext, s))
+        names = {os.path.basename(f)[:-len(ext)]: f for f in files}
+        numbering = number_subactions(list(names), os.path.dirname(pattern))
+        for name, f in names.items():
+            flat = read_one(f)
+            if flat.ndim != 2 or flat.shape[1] != 96 or not np.all(np.isfinite(flat)):
+                raise PoseError('%s: expected finite poses of 96 numbers, got shape %s'
+                                % (f, flat.shape))
+            out.append((s, *numbering[name], flat.reshape(-1, 32, 3).astype(np.float64), f))
+    return out
+
+
+def _read_cdf(path):
+    import cdflib
+    try:
+        pose = cdflib.CDF(path).varget('Pose')
+    except Exception as e:          # cdflib raises plain Exceptions of several kinds
+        raise PoseError('%s: cannot read variable Pose (%s)' % (path, e))
+    return np.asarray(pose, dtype=np.float64).reshape(-1, 96)
+
+
+def _read_h5(path):
+    import h5py
+    try:
+        with h5py.File(path, 'r') as f:
+            return np.asarray(f['3D_positions'], dtype=np.float64).T
+    except (OSError, KeyError) as e:
+        raise PoseError('%s: cannot read dataset 3D_positions (%s)' % (path, e))
+
+
+def read_cdf(root, subjects):
+    return _per_file_reader(root, subjects, 'MyPoseFeatures/D3_Positions', '.cdf', _read_cdf)
+
+
+def read_h5(root, subjects):
+    return _per_file_reader(root, subjects, 'MyPoses/3D_positions', '.h5', _read_h5)
+
+
+READERS = {'videopose3d': read_videopose3d, 'cdf': read_cdf, 'h5': read_h5}
+
+
+def source_files(source, root):
+    """The files a source reads (for the cache key)."""
+    patterns = {'videopose3d': ['data_3d_h36m.npz'],
+                'cdf': ['S*/MyPoseFeatures/D3_Positions/*.cdf'],
+                'h5': ['S*/MyPoses/3D_positions/*.h5']}[source]
+    return sorted(f for p in patterns for f in glob.glob(os.path.join(root, p)))
+
+
+def load_world_source(source, root, subjects, cameras_path, distortion):
+    """Arrays of lib.dataset's layout from a source of world poses and the camera file."""
+    cams = load_h36m_cameras(cameras_path)
+    sequences = sorted(READERS[source](root, subjects), key=lambda r: r[:3])
+    pose3d, pose2d, ids, centres = [], [], [], []
+    for s, a, u, world, where in sequences:
+        joints = world[:, np.array(h36m.JOINTS_17_OF_32) - 1]
+        if s not in cams:
+            raise PoseError('%s: no cameras for subject S%d' % (cameras_path, s))
+        for c, cam in enumerate(cams[s], start=1):
+            x = world_to_camera(joints, cam['R'], cam['T'])
+            if np.any(x[..., 2] <= 0):
+                raise PoseError('%s: S%d %s: a joint lies at or behind camera %d'
+                                % (where, s, h36m.ACTIONS[a], c))
+            dist = (cam['k'], cam['p']) if distortion else (None, None)
+            n = len(x)
+            pose3d.append(x.astype(np.float32))
+            pose2d.append(project(x, cam['f'], cam['c'], *dist).astype(np.float32))
+            rows = np.empty((n, 5), np.int32)
+            rows[:, :4] = (s, a, u, c)
+            rows[:, 4] = np.arange(n)
+            ids.append(rows)
+            centres.append(np.tile(cam['c'].astype(np.float32), (n, 1)))
+    if not pose3d:
+        raise PoseError('%s: no sequences for subjects %s' % (root, list(subjects)))
+    return {'pose3d': np.concatenate(pose3d), 'pose2d': np.concatenate(pose2d),
+            'ids': np.concatenate(ids), 'centre': np.concatenate(centres)}
+
+
+def detections_path(root, name):
+    return os.path.join(root, 'data_2d_h36m_%s.npz' % name)
+
+
+def apply_detections(data, root, name, subjects):
+    """Replace data['pose2d'] by the detections of data_2d_h36m_<name>.npz, frame by frame.
+    A sequence longer than the 3D is cut to its length; a shorter one, a missing subject or
+    action, or a wrong joint count is a PoseError naming subject and action."""
+    path = detections_path(root, name)
+    positions = load_pickled_npz(path, 'positions_2d')
+    out = dict(data)
+    out['pose2d'] = data['pose2d'].copy()
+    keys = data['ids'][:, :4]
+    for s in subjects:
+        if _subject_key(s) not in positions:
+            raise PoseError('%s: subject S%d missing' % (path, s))
+        recordings = positions[_subject_key(s)]
+        numbering = number_subactions(list(recordings), '%s S%d' % (path, s))
+        found = {v: k for k, v in numbering.items()}
+        for a in h36m.ACTION_IDS:
+            for u in h36m.SUBACTIONS:
+                rows_su = np.flatnonzero((keys[:, 0] == s) & (keys[:, 1] == a) & (keys[:, 2] == u))
+                if not len(rows_su):
+                    continue
+                if (a, u) not in found:
+                    raise PoseError('%s: S%d %s (subaction %d) missing'
+                                    % (path, s, h36m.ACTIONS[a], u))
+                name_au = found[(a, u)]
+                per_camera = recordings[name_au]
+                if len(per_camera) != 4:
+                    raise PoseError('%s: S%d %s: %d cameras, expected 4'
+                                    % (path, s, name_au, len(per_camera)))
+                for c in h36m.CAMERAS:
+                    rows = rows_su[keys[rows_su, 3] == c]
+                    det = np.asarray(per_camera[c - 1], dtype=np.float32)
+                    if det.ndim != 3 or det.shape[1:] != (17, 2):
+                        raise PoseError('%s: S%d %s camera %d: shape %s, expected (N, 17, 2)'
+                                        % (path, s, name_au, c, det.shape))
+                    if len(det) < len(rows):
+                        raise PoseError('%s: S%d %s camera %d: %d frames, shorter than the %d '
+                                        'of the 3D' % (path, s, name_au, c, len(det), len(rows)))
+                    if not np.all(np.isfinite(det[:len(rows)])):
+                        raise PoseError('%s: S%d %s camera %d: NaN or infinity'
+                                        % (path, s, name_au, c))
+                    out['pose2d'][rows] = det[data['ids'][rows, 4]]
+    return out
