@@ -108,6 +108,11 @@ def action_angles(action, n, rng):
                                'elbow_r', 'elbow_l')}
     speed = 0.0
     noise = lambda sec, amp: _smooth_noise(rng, n, sec, amp)
+
+    def both(key, value):
+        # The same change to the right and the left joint.
+        a[key + '_r'] += value
+        a[key + '_l'] += value
     name = h36m.ACTIONS[action]
     # Standing defaults: relaxed arms, slight sway, a look around.
     a['sh_abd_r'] += 8 + noise(1.5, 3)
@@ -129,8 +134,7 @@ def action_angles(action, n, rng):
         a['knee_l'] += kl
         a['sh_flex_r'] += arm_swing * np.sin(ph + np.pi)
         a['sh_flex_l'] += arm_swing * np.sin(ph)
-        a['elbow_r'] += 10
-        a['elbow_l'] += 10
+        both('elbow', 10)
         a['spine_twist'] += 5 * amp * np.sin(ph)
         return speed_mm_s
 
@@ -139,8 +143,7 @@ def action_angles(action, n, rng):
         a['hip_flex_l'] += 90 * depth + noise(1.5, 5)
         a['knee_r'] += 90 * depth + noise(1.5, 6)
         a['knee_l'] += 90 * depth + noise(1.5, 6)
-        a['hip_abd_r'] += 8 * depth
-        a['hip_abd_l'] += 8 * depth
+        both('hip_abd', 8 * depth)
 
     def hand_to_head(side, period, duty, elbow=135, flex=35):
         # Periodic raise of one hand to the face, held for a fraction `duty` of each period.
@@ -196,35 +199,27 @@ def action_angles(action, n, rng):
         a['elbow_r'] += 60 + 50 * steps[:, 2]
         a['elbow_l'] += 60 + 50 * steps[:, 3]
         a['spine_side'] += 15 * steps[:, 4]
-        a['hip_abd_r'] += 12 + 10 * steps[:, 5]
-        a['hip_abd_l'] += 12 + 10 * steps[:, 5]
+        both('hip_abd', 12 + 10 * steps[:, 5])
     elif name == 'Purchases':
         speed = 350
         walk(0, 0.9, 0.5, 5)
-        a['elbow_r'] += 75
-        a['elbow_l'] += 75
-        a['sh_flex_r'] += 20
-        a['sh_flex_l'] += 20
+        both('elbow', 75)
+        both('sh_flex', 20)
         a['spine_flex'] += 15 + noise(1.5, 10)
     elif name == 'Sitting':
         sit()
         a['spine_flex'] += 10 + noise(2.0, 12)
         a['elbow_r'] += 50 + noise(1.5, 10)
         a['elbow_l'] += 50 + noise(1.5, 10)
-        a['sh_flex_r'] += 20
-        a['sh_flex_l'] += 20
+        both('sh_flex', 20)
     elif name == 'SittingDown':
         # Down to the floor and back up, slowly.
         depth = 0.5 - 0.5 * np.cos(2 * np.pi * t / 8.0 + rng.uniform(0, 6))
-        a['hip_flex_r'] += 110 * depth
-        a['hip_flex_l'] += 110 * depth
-        a['knee_r'] += 135 * depth
-        a['knee_l'] += 135 * depth
+        both('hip_flex', 110 * depth)
+        both('knee', 135 * depth)
         a['spine_flex'] += 35 * depth
-        a['sh_flex_r'] += 40 * depth
-        a['sh_flex_l'] += 40 * depth
-        a['hip_abd_r'] += 15 * depth
-        a['hip_abd_l'] += 15 * depth
+        both('sh_flex', 40 * depth)
+        both('hip_abd', 15 * depth)
     elif name == 'Smoking':
         a['sh_abd_l'] += 5
         a['elbow_l'] += 80
@@ -242,12 +237,9 @@ def action_angles(action, n, rng):
     elif name == 'Waiting':
         speed = 150
         walk(0, 0.5, 0.2, 3)
-        a['sh_abd_r'] += 30
-        a['sh_abd_l'] += 30
-        a['elbow_r'] += 100
-        a['elbow_l'] += 100
-        a['sh_flex_r'] -= 25
-        a['sh_flex_l'] -= 25
+        both('sh_abd', 30)
+        both('elbow', 100)
+        both('sh_flex', -25)
         a['spine_side'] += noise(3.0, 6)
     elif name == 'Walking':
         speed = walk(1250, 0.95, 1.0, 22)
