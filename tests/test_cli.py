@@ -1,6 +1,7 @@
 """train.py and test.py end to end on synthetic data, and their errors on bad input."""
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -43,7 +44,7 @@ def test_test_py_writes_all_actions_and_every_frame(trained_run):
     assert set(results['per_axis']) == {'x', 'y', 'z'}
     assert 'Directions' in proc.stdout and 'All frames' in proc.stdout and 'Joint' in proc.stdout
     # The test data is read once for all actions (the seed parsed it again for every action).
-    assert proc.stdout.count('frames of subjects [9, 11]') == 1
+    assert len(re.findall(r'(loaded|read) \d+ frames of subjects \[9, 11\]', proc.stdout)) == 1
 
     # Well below the error of always predicting the training mean pose.
     stats = load_stats(os.path.join(trained_run['run'], 'meanstd.npz'))
