@@ -27,7 +27,7 @@ log = logging.getLogger('infer')
 
 
 def parse_args():
-    parser = base_parser(__doc__.split('\n')[1])
+    parser = base_parser(__doc__.split('\n')[1], dataset=False)
     parser.add_argument('--model', required=True, help='a .params file of a training run')
     parser.add_argument('--input', required=True, help='keypoint file, or folder for body25')
     parser.add_argument('--format', choices=FORMATS, default='h36m', help='input layout')

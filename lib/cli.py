@@ -9,14 +9,18 @@ import mxnet as mx
 from lib.errors import PoseError
 
 
-def base_parser(description):
-    """The seed's options (--gpu, --root, --dataset, --model, --debug) plus --cfg."""
+def base_parser(description, dataset=True):
+    """The seed's options (--gpu, --root, --dataset, --debug) plus --cfg; without --root and
+    --dataset when the command reads no dataset."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--gpu', default='-1',
                         help='GPUs to use, e.g. 0 or 0,1,2,3; -1 for the CPU (default)')
-    parser.add_argument('--root', default='.', help='project root; outputs go under ROOT/output')
-    parser.add_argument('--dataset', default='./data/',
-                        help='dataset root that holds annot/ (default ./data/)')
+    if dataset:
+        parser.add_argument('--root', default='.',
+                            help='project root; outputs go under ROOT/output')
+        parser.add_argument('--dataset', default='./data/',
+                            help='dataset root that holds annot/ or the files of another source '
+                                 '(default ./data/)')
     parser.add_argument('--cfg', action='append', default=[],
                         help='YAML file that overrides config.py defaults; may be given several '
                              'times, applied in order')
