@@ -27,7 +27,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd
 
-from config import default_config
+from config import load_configs
 from lib import h36m, synthetic
 from lib.cli import contexts_from_arg, run
 from lib.dataset import load_subjects
@@ -78,8 +78,7 @@ def bench_data(path, workers):
     return data
 
 
-def bench_training(data, contexts, steps):
-    cfg = default_config()
+def bench_training(data, contexts, steps, cfg):
     train = np.isin(data['ids'][:, 0], cfg.DATASET.train_subjects)
     x = network_inputs(data['pose2d'][train])
     y = network_targets(data['pose3d'][train])
@@ -165,13 +164,17 @@ def main():
     parser.add_argument('--gpu', default='-1', help='devices as in train.py')
     parser.add_argument('--steps', type=int, default=300, help='training steps to time')
     parser.add_argument('--workers', type=int, default=os.cpu_count(), help='parsing processes')
+    parser.add_argument('--cfg', action='append', default=[],
+                        help='YAML over the defaults for the network and training figures, e.g. '
+                             'configs/paper.yaml')
     args = parser.parse_args()
+    cfg = load_configs(args.cfg)
     contexts = contexts_from_arg(args.gpu)
     print('machine: %d cores; devices %s; mxnet %s, numpy %s'
           % (os.cpu_count(), contexts, mx.__version__, np.__version__))
     ensure_dataset(args.data, args.frames)
     data = bench_data(args.data, args.workers)
-    net, stats, cfg = bench_training(data, contexts, args.steps)
+    net, stats, cfg = bench_training(data, contexts, args.steps, cfg)
     x = bench_evaluation(net, stats, cfg, data, contexts[0])
     bench_inference(net, x, contexts[0])
     return 0

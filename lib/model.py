@@ -8,11 +8,14 @@ from mxnet.gluon import nn
 class MaxNormDense(nn.Dense):
     """Dense whose weight matrix is scaled to Frobenius norm at most 1 in the forward pass, as the
     original code's `tf.clip_by_norm(w, 1)`: the stored weight is left as it is, the gradient
-    flows through the scaling."""
+    flows through the scaling. (s W) x + b is computed as s (W x) + b: the scalar multiplies the
+    small output, not the large weight matrix."""
 
     def hybrid_forward(self, F, x, weight, bias=None):
-        scale = F.clip(1.0 / (F.norm(weight) + 1e-12), 0.0, 1.0)
-        return super().hybrid_forward(F, x, F.broadcast_mul(weight, scale.reshape((1, 1))), bias)
+        scale = F.clip(1.0 / (F.norm(weight) + 1e-12), 0.0, 1.0).reshape((1, 1))
+        out = F.FullyConnected(x, weight, no_bias=True, num_hidden=self._units,
+                               flatten=self._flatten)
+        return F.broadcast_add(F.broadcast_mul(out, scale), bias.reshape((1, -1)))
 
 
 def _dense(units, in_units, max_norm):
