@@ -24,12 +24,12 @@ def predict_poses(net, pose2d, stats, context, batch_size, centre=None, flip=Fal
     if flip:
         mirrored = _lift(net, flip_inputs(inputs, centre[:, 0]), stats, context, batch_size)
         targets = (targets + flip_targets(mirrored)) / 2
-    return targets_to_pose(targets)
+    return targets_to_pose(targets.astype(np.float32))
 
 
 def ground_truth_poses(pose3d):
-    """Camera-frame poses (N, 17, 3) -> root-relative (N, 17, 3) with the root at 0, float64."""
-    return targets_to_pose(network_targets(pose3d).astype(np.float64))
+    """Camera-frame poses (N, 17, 3) -> root-relative (N, 17, 3) with the root at 0, float32."""
+    return targets_to_pose(network_targets(pose3d))
 
 
 def evaluate(net, data, stats, context, test_cfg):

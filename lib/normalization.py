@@ -46,13 +46,16 @@ def compute_stats(inputs, targets):
 
 
 def normalize(values, mean, std):
-    """z-score (N, D) with (D,) statistics -> float32."""
-    return ((values - mean) / std).astype(np.float32)
+    """z-score (N, D) with (D,) statistics -> float32 (computed in float32: one pass over
+    float32 arrays instead of float64 temporaries)."""
+    values = np.asarray(values, dtype=np.float32)
+    return (values - mean.astype(np.float32)) / std.astype(np.float32)
 
 
 def unnormalize(values, mean, std):
-    """Inverse of normalize -> float64."""
-    return values * std + mean
+    """Inverse of normalize -> float32."""
+    values = np.asarray(values, dtype=np.float32)
+    return values * std.astype(np.float32) + mean.astype(np.float32)
 
 
 def save_stats(stats, path):
