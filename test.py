@@ -51,7 +51,7 @@ def main():
     contexts = contexts_from_arg(args.gpu)
     check_dataset_root(args.dataset)
     runs.setup_logging(None, args.debug)
-    cache_dir = os.path.join(args.root, 'output', 'cache') if cfg.DATASET.cache else None
+    cache_dir = runs.cache_dir(args.root, cfg)
     if stats is None:
         log.info('%s is a seed checkpoint without hyperParams.yaml and meanstd.npz beside it: '
                  'using the default (seed) config and recomputing the statistics from the '

@@ -66,7 +66,7 @@ def main():
 
     runs.setup_logging(None, args.debug)
     set_seed(cfg.TRAIN.seed)
-    cache_dir = os.path.join(args.root, 'output', 'cache') if cfg.DATASET.cache else None
+    cache_dir = runs.cache_dir(args.root, cfg)
     train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
                           cfg.DATASET.train_2d, cache_dir,
                           file_progress('reading train data'))

@@ -18,6 +18,7 @@ import mxnet as mx
 from config import default_config, load_config, load_configs
 from lib.errors import PoseError
 from lib.normalization import load_stats
+from lib.report import write_json
 from lib.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
 
 CONFIG_FILE = 'hyperParams.yaml'
@@ -84,19 +85,25 @@ def load_parameters(net, path, contexts):
 RESUME_FILE = 'resume.json'
 
 
-def load_run_dir(run_dir):
-    """Config and statistics of a run folder (for --resume)."""
-    if not os.path.isdir(run_dir):
-        raise PoseError('--resume %s: no such run folder' % run_dir)
+def read_run_files(run_dir, cfg_override, context):
+    """The config (with the YAML files of cfg_override applied over it) and the statistics kept
+    in a run folder; `context` starts the error message when one is missing."""
     cfg_path = os.path.join(run_dir, CONFIG_FILE)
     stats_path = os.path.join(run_dir, STATS_FILE)
     for p in (cfg_path, stats_path):
         if not os.path.isfile(p):
-            raise PoseError('--resume %s: %s is missing; not a run folder of train.py'
-                            % (run_dir, os.path.basename(p)))
-    cfg = load_config(cfg_path, default_config())
+            raise PoseError('%s: %s is missing (a run folder of train.py holds %s and %s)'
+                            % (context, p, CONFIG_FILE, STATS_FILE))
+    cfg = load_configs(cfg_override, load_config(cfg_path, default_config()))
     n = cfg.NETWORK.nJoints
     return cfg, load_stats(stats_path, 2 * n, 3 * n)
+
+
+def load_run_dir(run_dir):
+    """Config and statistics of a run folder (for --resume)."""
+    if not os.path.isdir(run_dir):
+        raise PoseError('--resume %s: no such run folder' % run_dir)
+    return read_run_files(run_dir, [], '--resume %s' % run_dir)
 
 
 def save_resume_state(net, trainer, run_dir, state):
@@ -110,7 +117,7 @@ def save_resume_state(net, trainer, run_dir, state):
     os.replace(states + '.tmp', states)
     old = read_json(os.path.join(run_dir, RESUME_FILE))
     state = dict(state, params=tag + '.params', states=tag + '.states')
-    write_json_atomic(state, os.path.join(run_dir, RESUME_FILE))
+    write_json(state, os.path.join(run_dir, RESUME_FILE))
     if old and old.get('params') != state['params']:
         for key in ('params', 'states'):
             try:
@@ -169,12 +176,6 @@ def read_json(path):
         raise PoseError('%s: unreadable (%s)' % (path, e))
 
 
-def write_json_atomic(value, path):
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(value, f)
-    os.replace(tmp, path)
-
 
 def load_run(model_path, cfg_override=None):
     """Config and statistics of the run that holds `model_path`.
@@ -187,14 +188,11 @@ def load_run(model_path, cfg_override=None):
     if not os.path.isfile(model_path):
         raise PoseError('--model %s: no such file' % model_path)
     run_dir = os.path.dirname(os.path.abspath(model_path))
-    cfg_path = os.path.join(run_dir, CONFIG_FILE)
-    stats_path = os.path.join(run_dir, STATS_FILE)
-    if is_seed_checkpoint(model_path) and not os.path.isfile(stats_path):
+    if is_seed_checkpoint(model_path) and not os.path.isfile(os.path.join(run_dir, STATS_FILE)):
         return load_configs(cfg_override or []), None
-    for p in (cfg_path, stats_path):
-        if not os.path.isfile(p):
-            raise PoseError('%s: missing beside the model %s (a run folder holds %s and %s)'
-                            % (p, model_path, CONFIG_FILE, STATS_FILE))
-    cfg = load_configs(cfg_override or [], load_config(cfg_path, default_config()))
-    n = cfg.NETWORK.nJoints
-    return cfg, load_stats(stats_path, 2 * n, 3 * n)
+    return read_run_files(run_dir, cfg_override or [], '--model %s' % model_path)
+
+
+def cache_dir(root, cfg):
+    """ROOT/output/cache, or None when DATASET.cache is off."""
+    return os.path.join(root, 'output', 'cache') if cfg.DATASET.cache else None

@@ -159,8 +159,6 @@ def test_point_behind_the_camera(tmp_path):
 # Fuzzing: random and mutated files go through the parsers, which either return valid arrays
 # or raise PoseError; any other exception fails the test. Deadlines catch hangs.
 def _valid_annotation_text(frames=3):
-    import io
-    buf = io.StringIO()
     cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[1][0]
     path = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'fuzz_seed_%d.txt' % os.getpid())
     synthetic.write_annotation(path, synthetic.sequence(1, 2, 1, frames, 0), cam)

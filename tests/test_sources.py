@@ -4,7 +4,6 @@ import os
 
 import numpy as np
 import pytest
-from easydict import EasyDict
 
 from config import default_config
 from lib import synthetic
