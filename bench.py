@@ -9,8 +9,9 @@ bound it is compared with and the ratio, all measured in the same run:
 - parsing the annotation text: poses/s against 100,000 poses/s; peak memory against twice the
   size of the prepared arrays;
 - reading the cache: poses/s against 2,000,000 poses/s;
-- training at batch 64 per device: samples/s of train_epoch against the same network's forward,
-  backward and update on one batch already on the device;
+- training at batch 64 per device: samples/s of train_epoch (the training set resident on the
+  devices, batches gathered there) against the same network's forward, backward and update on
+  one batch already on the device;
 - evaluation (Protocol #1 and #2 for every test frame): frames/s against plain inference on the
   same frames;
 - inference at batch 1024: poses/s, and the network's arithmetic rate against numpy's matrix
@@ -34,7 +35,7 @@ from lib.dataset import load_subjects
 from lib.evaluation import evaluate
 from lib.model import build_network, initialize_network
 from lib.normalization import compute_stats, network_inputs, network_targets, normalize
-from lib.training import make_trainer, predict, set_seed, train_epoch
+from lib.training import DeviceData, make_trainer, predict, set_seed, train_epoch
 
 
 def line(name, value, unit, bound=None, bound_text=''):
@@ -94,11 +95,12 @@ def bench_training(data, contexts, steps, cfg):
     n = steps * batch
     rng = np.random.default_rng(0)
     # Warm up, then the real loop on the first `steps` batches of a shuffled epoch.
-    train_epoch(net, trainer, x[:20 * batch], y[:20 * batch], contexts, cfg.TRAIN.batchsize,
-                cfg.TRAIN, rng, 0)
+    warm = DeviceData(x[:20 * batch], y[:20 * batch], np.zeros(20 * batch), contexts)
+    train_epoch(net, trainer, warm, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0)
+    data = DeviceData(x[:n], y[:n], np.zeros(n), contexts)
     mx.nd.waitall()
     t = time.time()
-    train_epoch(net, trainer, x[:n], y[:n], contexts, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0)
+    train_epoch(net, trainer, data, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0)
     mx.nd.waitall()
     loop_rate = n / (time.time() - t)
     # The bound: the same steps on one batch that already sits on the devices.

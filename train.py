@@ -14,7 +14,7 @@ import mxnet as mx
 from config import dump_config, load_configs, to_plain
 from lib import runs
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
-from lib.augment import make_batch_transform
+from lib.augment import DeviceAugment
 from lib.dataset import load_dataset
 from lib.errors import PoseError
 from lib.evaluation import evaluate
@@ -24,7 +24,8 @@ from lib.model import build_network, initialize_network
 from lib.normalization import compute_stats, network_inputs, network_targets, normalize, save_stats
 from lib.progress import file_progress
 from lib.report import format_curves_csv, write_text
-from lib.training import epoch_seed, learning_rate, make_trainer, set_seed, train_epoch
+from lib.training import (DeviceData, epoch_seed, learning_rate, make_trainer, set_seed,
+                          train_epoch)
 
 log = logging.getLogger('train')
 
@@ -95,11 +96,14 @@ def main():
         log.info('config:\n%s', pprint.pformat(to_plain(cfg), sort_dicts=False))
     log.info('devices: %s, mxnet %s', contexts, mx.__version__)
 
-    x_train = normalize(x_train, stats['mean2d'], stats['std2d'])
-    y_train = normalize(y_train, stats['mean3d'], stats['std3d'])
-    transform = make_batch_transform(stats, train['centre'][:, 0], cfg.DATASET.sigma, cfg.TRAIN.flip)
-    log.info('train frames %d (subjects %s), test frames %d (subjects %s)', len(x_train),
+    # The whole training set goes to every device once; batches are gathered there.
+    data = DeviceData(normalize(x_train, stats['mean2d'], stats['std2d']),
+                      normalize(y_train, stats['mean3d'], stats['std3d']),
+                      train['centre'][:, 0], contexts)
+    augment = DeviceAugment(stats, cfg.DATASET.sigma, cfg.TRAIN.flip)
+    log.info('train frames %d (subjects %s), test frames %d (subjects %s)', data.size,
              cfg.DATASET.train_subjects, len(test['ids']), cfg.DATASET.test_subjects)
+    del x_train, y_train, train
 
     net = build_network(cfg.NETWORK)
     initialize_network(net, cfg.NETWORK, contexts)
@@ -119,8 +123,9 @@ def main():
         # Every epoch's randomness (order, dropout, noise, flips) follows from (seed, epoch),
         # so a resumed run draws what the uninterrupted run would have drawn.
         rng = set_seed(epoch_seed(cfg.TRAIN.seed, epoch))
-        loss, step = train_epoch(net, trainer, x_train, y_train, contexts, cfg.TRAIN.batchsize,
-                                 cfg.TRAIN, rng, step, transform, desc='epoch %d/%d' % (epoch, end))
+        loss, step = train_epoch(net, trainer, data, cfg.TRAIN.batchsize, cfg.TRAIN, rng, step,
+                                 augment if augment.active() else None,
+                                 desc='epoch %d/%d' % (epoch, end))
         errors, _ = evaluate(net, test, stats, contexts[0], cfg.TEST)
         p1 = by_action(errors['p1'], test['ids'][:, 1])
         log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '

@@ -5,10 +5,10 @@ x -> -x for a pinhole camera, once left and right joints are swapped, so a mirro
 valid training sample. Neither the paper nor the seed uses it; it is off by default
 (TRAIN.flip, TEST.flip).
 """
+import mxnet as mx
 import numpy as np
 
 from lib import h36m
-from lib.normalization import normalize, unnormalize
 
 
 def _swap(joints):
@@ -37,30 +37,56 @@ def flip_targets(targets):
     return pts.reshape(len(targets), -1)
 
 
-def make_batch_transform(stats, cx, sigma=0.0, flip=False):
-    """A function (x, y, idx, rng) -> (x, y) for lib.training.train_epoch, or None.
+class DeviceAugment:
+    """Noise and mirroring of z-scored training batches, on the device (NDArray operations).
 
-    x (B, 32), y (B, 48) are z-scored batches, idx their rows in the training set, cx (N,)
-    every training frame's principal point. flip: a random half of the batch is mirrored.
-    sigma: Gaussian noise of that std in pixels on every input, drawn anew for every batch.
+    Mirroring a z-scored input is an affine map of its permuted dimensions: with raw = x * s + m,
+    the mirror's u is 2 cx - u and v stays, the joints' sides swapped. A random half of every
+    batch is mirrored (TRAIN.flip); Gaussian noise of std `sigma` pixels is added to every input,
+    drawn anew for every batch (DATASET.sigma). MXNet's generator draws both, seeded per epoch.
     """
-    if not flip and sigma <= 0:
-        return None
-    noise_std = (sigma / stats['std2d']).astype(np.float32)
 
-    def transform(x, y, idx, rng):
-        if flip:
-            rows = rng.choice(len(x), len(x) // 2, replace=False)
-            raw_x = unnormalize(x[rows], stats['mean2d'], stats['std2d'])
-            raw_y = unnormalize(y[rows], stats['mean3d'], stats['std3d'])
-            x, y = x.copy(), y.copy()
-            x[rows] = normalize(flip_inputs(raw_x, cx[idx[rows]]), stats['mean2d'], stats['std2d'])
-            y[rows] = normalize(flip_targets(raw_y), stats['mean3d'], stats['std3d'])
-        if sigma > 0:
-            x = x + (rng.standard_normal(x.shape) * noise_std).astype(np.float32)
+    def __init__(self, stats, sigma=0.0, flip=False):
+        self.sigma, self.flip = float(sigma), bool(flip)
+        s2, m2 = stats['std2d'].astype(np.float32), stats['mean2d'].astype(np.float32)
+        s3, m3 = stats['std3d'].astype(np.float32), stats['mean3d'].astype(np.float32)
+        perm2 = np.stack([2 * INPUT_SWAP, 2 * INPUT_SWAP + 1], axis=1).ravel()
+        perm3 = np.stack([3 * OUTPUT_SWAP, 3 * OUTPUT_SWAP + 1, 3 * OUTPUT_SWAP + 2], axis=1).ravel()
+        sign2 = np.tile([-1.0, 1.0], 16).astype(np.float32)
+        sign3 = np.tile([-1.0, 1.0, 1.0], 16).astype(np.float32)
+        # x' = (sign * (x[perm] * s[perm] + m[perm]) + 2 cx * is_u - m) / s
+        self.host = {
+            'x_scale': sign2 * s2[perm2] / s2, 'x_shift': (sign2 * m2[perm2] - m2) / s2,
+            'x_cx': np.tile([2.0, 0.0], 16).astype(np.float32) / s2,
+            'y_scale': sign3 * s3[perm3] / s3, 'y_shift': (sign3 * m3[perm3] - m3) / s3,
+            'perm2': perm2.astype(np.int64), 'perm3': perm3.astype(np.int64),
+            'noise': (self.sigma / s2).astype(np.float32)}
+        self.device = {}
+
+    def active(self):
+        return self.flip or self.sigma > 0
+
+    def _constants(self, ctx):
+        if ctx not in self.device:
+            self.device[ctx] = {k: mx.nd.array(v, ctx=ctx, dtype=v.dtype).reshape((1, -1))
+                                for k, v in self.host.items()}
+        return self.device[ctx]
+
+    def __call__(self, x, y, cx):
+        """x (B, 32), y (B, 48), cx (B,) NDArrays on one device -> augmented (x, y)."""
+        k = self._constants(x.context)
+        if self.flip:
+            b = x.shape[0]
+            # Exactly half of the batch, chosen at random.
+            mask = (mx.nd.random.shuffle(mx.nd.arange(b, ctx=x.context)) < b // 2).reshape((-1, 1))
+            xf = (mx.nd.take(x, k['perm2'][0], axis=1) * k['x_scale'] + k['x_shift']
+                  + cx.reshape((-1, 1)) * k['x_cx'])
+            yf = mx.nd.take(y, k['perm3'][0], axis=1) * k['y_scale'] + k['y_shift']
+            x = mx.nd.where(mx.nd.broadcast_like(mask, x), xf, x)
+            y = mx.nd.where(mx.nd.broadcast_like(mask, y), yf, y)
+        if self.sigma > 0:
+            x = x + mx.nd.random.normal(shape=x.shape, ctx=x.context) * k['noise']
         return x, y
-
-    return transform
 
 
 def add_test_noise(pose2d, sigma, seed):

@@ -39,32 +39,49 @@ def make_trainer(net, train_cfg):
     return gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': train_cfg.lr})
 
 
-def train_epoch(net, trainer, inputs, targets, contexts, batch_per_device, train_cfg, rng,
-                step, batch_transform=None, desc='train'):
-    """One pass over the training set.
+class DeviceData:
+    """The training set kept on every device, so that batches are gathered there and nothing
+    crosses from the host per step: inputs (N, 32) and targets (N, 48) z-scored float32, and
+    cx (N,) each frame's principal point in pixels (for mirroring)."""
 
-    inputs (N, 32), targets (N, 48) float32, z-scored. Each step takes batch_per_device *
-    len(contexts) samples, splits them over the contexts and makes one Trainer step; the last
-    partial batch is skipped (the order changes every epoch, so no sample is left out for
-    good). batch_transform(x, y, idx, rng) -> (x, y), if given, changes each batch (noise,
-    mirroring: lib.augment). The learning rate follows `learning_rate(step)`.
+    def __init__(self, inputs, targets, cx, contexts):
+        self.size = len(inputs)
+        self.contexts = list(contexts)
+        self.parts = [(mx.nd.array(inputs, ctx=c), mx.nd.array(targets, ctx=c),
+                       mx.nd.array(cx, ctx=c)) for c in self.contexts]
+
+
+def train_epoch(net, trainer, data, batch_per_device, train_cfg, rng, step, augment=None,
+                desc='train'):
+    """One pass over the training set `data` (a DeviceData).
+
+    Each step takes batch_per_device samples on each device (gathered there by index from a
+    permutation drawn with `rng`) and makes one Trainer step; the last partial batch is
+    skipped (the order changes every epoch, so no sample is left out for good).
+    augment(x, y, cx) -> (x, y) on the device, if given, changes each batch (noise,
+    mirroring: lib.augment.DeviceAugment). The learning rate follows `learning_rate(step)`.
     Returns (mean loss over the epoch, next step). The loss is summed on the device and read
     once at the end: no host synchronisation per step.
     """
-    n = len(inputs)
+    contexts = data.contexts
     batch = batch_per_device * len(contexts)
-    order = rng.permutation(n) if train_cfg.shuffle else np.arange(n)
-    num_batches = n // batch
+    num_batches = data.size // batch
+    order = rng.permutation(data.size) if train_cfg.shuffle else np.arange(data.size)
+    # (batches, devices, per device) indices, one copy on each device.
+    order = order[:num_batches * batch].reshape(num_batches, len(contexts), batch_per_device)
+    order = [mx.nd.array(order[:, k], ctx=c, dtype='int64') for k, c in enumerate(contexts)]
     total = mx.nd.zeros((1,), ctx=contexts[0])
     bar = progress(total=num_batches * batch, desc=desc, unit='sample')
     start = time.time()
     for b in range(num_batches):
-        idx = order[b * batch:(b + 1) * batch]
-        x, y = inputs[idx], targets[idx]
-        if batch_transform is not None:
-            x, y = batch_transform(x, y, idx, rng)
-        xs = gluon.utils.split_and_load(x, contexts, even_split=False)
-        ys = gluon.utils.split_and_load(y, contexts, even_split=False)
+        xs, ys = [], []
+        for k, (inputs, targets, cx) in enumerate(data.parts):
+            idx = order[k][b]
+            x, y = mx.nd.take(inputs, idx), mx.nd.take(targets, idx)
+            if augment is not None:
+                x, y = augment(x, y, mx.nd.take(cx, idx))
+            xs.append(x)
+            ys.append(y)
         trainer.set_learning_rate(learning_rate(step, train_cfg))
         with autograd.record():
             losses = [mx.nd.mean(mx.nd.square(net(xi) - yi), axis=1) for xi, yi in zip(xs, ys)]

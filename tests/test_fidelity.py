@@ -8,10 +8,10 @@ import pytest
 
 from config import default_config, load_configs
 from lib import h36m
-from lib.augment import INPUT_SWAP, add_test_noise, flip_inputs, flip_targets, make_batch_transform
+from lib.augment import DeviceAugment, INPUT_SWAP, add_test_noise, flip_inputs, flip_targets
 from lib.cameras import project
 from lib.model import KaimingTruncatedNormal, LiftingNetwork, build_network
-from lib.normalization import compute_stats
+from lib.normalization import compute_stats, normalize, unnormalize
 from lib.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
 from lib.training import predict, set_seed
 from tests.conftest import TINY_NET, run_cli, write_yaml
@@ -145,26 +145,33 @@ def test_mirroring_the_image_is_mirroring_the_pose():
     assert sorted(INPUT_SWAP) == list(range(16))
 
 
-def test_batch_transform_flips_half_and_draws_fresh_noise():
+def test_device_augment_flips_half_and_draws_fresh_noise():
     rng = np.random.default_rng(0)
     x = rng.normal(500, 100, size=(64, 32))
     y = rng.normal(0, 300, size=(64, 48))
     stats = compute_stats(x, y)
-    xn = ((x - stats['mean2d']) / stats['std2d']).astype(np.float32)
-    yn = ((y - stats['mean3d']) / stats['std3d']).astype(np.float32)
-    cx = np.full(64, 512.0)
-    flip = make_batch_transform(stats, cx, flip=True)
-    fx, fy = flip(xn, yn, np.arange(64), np.random.default_rng(1))
+    xn = normalize(x, stats['mean2d'], stats['std2d'])
+    yn = normalize(y, stats['mean3d'], stats['std3d'])
+    cx = rng.uniform(500, 520, size=64).astype(np.float32)
+    set_seed(1)
+    flip = DeviceAugment(stats, flip=True)
+    fx, fy = (a.asnumpy() for a in flip(mx.nd.array(xn), mx.nd.array(yn), mx.nd.array(cx)))
     changed = ~np.all(np.isclose(fx, xn, atol=1e-5), axis=1)
     assert changed.sum() == 32
     assert np.allclose(fy[~changed], yn[~changed])
-    noisy = make_batch_transform(stats, cx, sigma=5.0)
-    a, _ = noisy(xn, yn, np.arange(64), rng)
-    b, _ = noisy(xn, yn, np.arange(64), rng)
+    # The mirrored rows are the host mirror (lib.augment.flip_inputs / flip_targets).
+    raw_x = unnormalize(fx[changed], stats['mean2d'], stats['std2d'])
+    raw_y = unnormalize(fy[changed], stats['mean3d'], stats['std3d'])
+    np.testing.assert_allclose(raw_x, flip_inputs(x[changed], cx[changed]), atol=2e-3)
+    np.testing.assert_allclose(raw_y, flip_targets(y[changed]), atol=2e-3)
+    noisy = DeviceAugment(stats, sigma=5.0)
+    a, _ = noisy(mx.nd.array(xn), mx.nd.array(yn), mx.nd.array(cx))
+    b, _ = noisy(mx.nd.array(xn), mx.nd.array(yn), mx.nd.array(cx))
+    a, b = a.asnumpy(), b.asnumpy()
     assert not np.allclose(a, b)
     pixels = (a - xn) * stats['std2d']
     assert abs(pixels.std() - 5.0) < 0.3
-    assert make_batch_transform(stats, cx) is None
+    assert not DeviceAugment(stats).active() and noisy.active() and flip.active()
 
 
 def test_test_noise_is_drawn_once_from_a_fixed_seed():

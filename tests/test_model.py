@@ -5,7 +5,7 @@ from easydict import EasyDict
 
 from config import default_config
 from lib.model import LiftingNetwork, build_network
-from lib.training import learning_rate, make_trainer, predict, set_seed, train_epoch
+from lib.training import DeviceData, learning_rate, make_trainer, predict, set_seed, train_epoch
 
 
 def test_shapes_and_parameter_count():
@@ -64,8 +64,8 @@ def test_one_step_on_two_devices_equals_one_step_on_one():
     y = rng.normal(size=(16, 48)).astype(np.float32)
     cfg = _train_cfg()
     for net, ctx, per_device in ((single, [mx.cpu(0)], 16), (multi, contexts, 8)):
-        train_epoch(net, make_trainer(net, cfg), x, y, ctx, per_device, cfg,
-                    np.random.default_rng(0), 0)
+        train_epoch(net, make_trainer(net, cfg), DeviceData(x, y, np.zeros(16), ctx), per_device,
+                    cfg, np.random.default_rng(0), 0)
     for (name, a), (_, b) in zip(sorted(single.collect_params().items()),
                                  sorted(multi.collect_params().items())):
         start = a.data(mx.cpu(0)).asnumpy()
@@ -92,8 +92,9 @@ def test_short_training_on_two_devices_learns():
     trainer = make_trainer(net, cfg)
     before = np.mean((predict(net, x, contexts[0], 500) - y) ** 2)
     step, losses = 0, []
+    data = DeviceData(x, y, np.zeros(len(x)), contexts)
     for _ in range(6):
-        loss, step = train_epoch(net, trainer, x, y, contexts, 32, cfg, rng, step)
+        loss, step = train_epoch(net, trainer, data, 32, cfg, rng, step)
         losses.append(loss)
     assert step == 6 * (2048 // 64)
     assert losses[-1] < 0.3 * losses[0]
