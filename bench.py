@@ -31,6 +31,7 @@ from mxnet import autograd
 from config import load_configs
 from lib import h36m, synthetic
 from lib.cli import contexts_from_arg, run
+from lib.augment import DeviceAugment
 from lib.dataset import load_subjects
 from lib.evaluation import evaluate
 from lib.model import build_network, initialize_network
@@ -95,12 +96,15 @@ def bench_training(data, contexts, steps, cfg):
     n = steps * batch
     rng = np.random.default_rng(0)
     # Warm up, then the real loop on the first `steps` batches of a shuffled epoch.
-    warm = DeviceData(x[:20 * batch], y[:20 * batch], np.zeros(20 * batch), contexts)
-    train_epoch(net, trainer, warm, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0)
-    data = DeviceData(x[:n], y[:n], np.zeros(n), contexts)
+    augment = DeviceAugment(stats, cfg.DATASET.sigma, cfg.TRAIN.flip)
+    augment = augment if augment.active() else None
+    cx = np.full(len(x), 512.0, np.float32)
+    warm = DeviceData(x[:20 * batch], y[:20 * batch], cx[:20 * batch], contexts)
+    train_epoch(net, trainer, warm, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0, augment)
+    data = DeviceData(x[:n], y[:n], cx[:n], contexts)
     mx.nd.waitall()
     t = time.time()
-    train_epoch(net, trainer, data, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0)
+    train_epoch(net, trainer, data, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0, augment)
     mx.nd.waitall()
     loop_rate = n / (time.time() - t)
     # The bound: the same steps on one batch that already sits on the devices.
@@ -114,7 +118,8 @@ def bench_training(data, contexts, steps, cfg):
         trainer.step(batch)
     mx.nd.waitall()
     bound = n / (time.time() - t)
-    line('training, batch %d x %d device(s)' % (cfg.TRAIN.batchsize, len(contexts)), loop_rate,
+    extra = ' + augment' if augment else ''
+    line('training, batch %d x %d device(s)%s' % (cfg.TRAIN.batchsize, len(contexts), extra), loop_rate,
          'samples/s', bound, 'resident batch, %.0f samples/s, %.2f ms/step'
          % (bound, 1000 * batch / bound))
     return net, stats, cfg
