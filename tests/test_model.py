@@ -116,3 +116,29 @@ def test_predict_keeps_the_last_partial_batch():
     net.initialize()
     out = predict(net, np.zeros((1001, 32), np.float32), mx.cpu(), 250)
     assert out.shape == (1001, 48)
+
+
+def test_chunked_evaluation_scores_every_frame_once(monkeypatch):
+    from lib import evaluation
+    from lib.normalization import compute_stats, network_inputs, network_targets
+    set_seed(3)
+    rng = np.random.default_rng(3)
+    n = 1000
+    pose3d = rng.normal(0, 300, size=(n, 17, 3)).astype(np.float32) + np.array([0, 0, 5000.0], np.float32)
+    pose2d = (pose3d[..., :2] / pose3d[..., 2:] * 1100 + 500).astype(np.float32)
+    data = {'pose3d': pose3d, 'pose2d': pose2d, 'centre': np.full((n, 2), 500.0, np.float32),
+            'ids': np.zeros((n, 5), np.int32)}
+    stats = compute_stats(network_inputs(pose2d), network_targets(pose3d))
+    net = LiftingNetwork(linear_size=32)
+    net.initialize(mx.init.MSRAPrelu())
+    test_cfg = default_config().TEST
+    test_cfg.batchsize = 100
+    whole, pred_whole = evaluation.evaluate(net, data, stats, mx.cpu(), test_cfg)
+    monkeypatch.setattr(evaluation, 'CHUNK', 64)              # 16 chunks, the last one short
+    chunked, pred_chunked = evaluation.evaluate(net, data, stats, mx.cpu(), test_cfg)
+    assert pred_chunked.shape == (n, 17, 3) and chunked['p1'].shape == (n,)
+    np.testing.assert_allclose(pred_chunked, pred_whole, rtol=1e-5, atol=1e-4)
+    for key in whole:
+        np.testing.assert_allclose(chunked[key], whole[key], rtol=1e-5, atol=1e-4)
+    direct = evaluation.predict_poses(net, pose2d, stats, mx.cpu(), 100)
+    np.testing.assert_allclose(pred_whole, direct, rtol=1e-5, atol=1e-4)
