@@ -53,7 +53,6 @@ def evaluate(net, data, stats, context, test_cfg):
     config section TEST. Returns (errors, predictions) as lib.metrics.protocol_errors and
     (N, 17, 3) mm. Works in chunks so that scoring one overlaps predicting the next."""
     pose2d = add_test_noise(data['pose2d'], test_cfg.sigma, test_cfg.noise_seed)
-    gt = ground_truth_poses(data['pose3d'])
     starts = range(0, len(pose2d), CHUNK)
     preds, errors, pending = [], [], None
     for start in progress(list(starts) + [None], desc='evaluate', unit='chunk'):
@@ -65,7 +64,7 @@ def evaluate(net, data, stats, context, test_cfg):
         if pending is not None:
             rows, runs = pending
             preds.append(_finish(runs, stats))
-            errors.append(protocol_errors(preds[-1], gt[rows]))
+            errors.append(protocol_errors(preds[-1], ground_truth_poses(data['pose3d'][rows])))
         pending = job
     merged = {k: np.concatenate([e[k] for e in errors]) for k in errors[0]}
     return merged, np.concatenate(preds)
