@@ -58,8 +58,7 @@ def main():
                  'training subjects %s of %s, as the seed did', args.model,
                  cfg.DATASET.train_subjects, args.dataset)
         train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
-                              cfg.DATASET.train_2d, cache_dir,
-                          file_progress('reading train data'))
+                             cfg.DATASET.train_2d, cache_dir, file_progress('reading train data'))
         stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']))
         del train
 
@@ -69,8 +68,7 @@ def main():
         net.hybridize(static_alloc=True, static_shape=True)
     # The test data is read once for all actions.
     test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
-                         cfg.DATASET.test_2d, cache_dir,
-                         file_progress('reading test data'))
+                        cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
     # Log to a file beside the model only once model and data have loaded.
     tag = variant_tag(cfg.TEST)
     stem = results_path(args.model, tag)[:-len('_results.json')]

@@ -69,11 +69,9 @@ def main():
     set_seed(cfg.TRAIN.seed)
     cache_dir = runs.cache_dir(args.root, cfg)
     train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
-                          cfg.DATASET.train_2d, cache_dir,
-                          file_progress('reading train data'))
+                         cfg.DATASET.train_2d, cache_dir, file_progress('reading train data'))
     test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
-                         cfg.DATASET.test_2d, cache_dir,
-                         file_progress('reading test data'))
+                        cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
     x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
 
     # The run folder is made only once the data is known to be good: a bad dataset leaves nothing.

@@ -1,5 +1,4 @@
 """Training loop and batched prediction, data-parallel over a list of MXNet contexts."""
-import logging
 import time
 
 import mxnet as mx
@@ -7,8 +6,6 @@ import numpy as np
 from mxnet import autograd, gluon
 
 from lib.progress import progress
-
-log = logging.getLogger(__name__)
 
 
 def set_seed(seed):
