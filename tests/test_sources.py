@@ -124,3 +124,17 @@ def test_train_and_test_on_detections_is_worse_than_on_ground_truth(tmp_path_fac
         assert results[name]['frames']['All frames'] == 2 * 15 * 2 * 4 * 24
     assert results['det']['protocol1']['All frames'] > results['gt']['protocol1']['All frames'] + 2
     assert results['det']['protocol2']['All frames'] > results['gt']['protocol2']['All frames']
+
+
+@pytest.mark.parametrize('source', ['cdf', 'h5'])
+def test_train_and_test_run_on_a_world_source(tmp_path, all_formats, source):
+    cfg = write_yaml(tmp_path / 'c.yaml', TINY_NET % 1 + 'DATASET:\n  source: %s\n' % source)
+    proc = run_cli('train.py', '--root', tmp_path, '--dataset', all_formats, '--cfg', cfg)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    run = tmp_path / 'output' / 'model' / os.listdir(tmp_path / 'output' / 'model')[0]
+    assert 'source: %s' % source in open(run / 'hyperParams.yaml').read()
+    proc = run_cli('test.py', '--root', tmp_path, '--dataset', all_formats, '--model',
+                   run / 'Model_epoch1.params')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.load(open(run / 'Model_epoch1_results.json'))
+    assert results['frames']['All frames'] == 2 * 15 * 2 * 4 * 12
