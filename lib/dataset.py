@@ -58,22 +58,6 @@ def list_sources(dataset_root, subjects):
     return paths, ids
 
 
-def _frame_count(path):
-    """The frame count on line 1 of an annotation file (read alone, to size the arrays)."""
-    try:
-        with open(path, 'r') as f:
-            first = f.readline()
-    except (OSError, UnicodeDecodeError) as e:
-        raise PoseError('%s: cannot read (%s)' % (path, getattr(e, 'strerror', None) or e))
-    try:
-        n = int(first.strip())
-    except ValueError:
-        n = -1
-    if n < 0:
-        raise PoseError('%s line 1: expected the number of frames, got %r' % (path, first[:40]))
-    return n
-
-
 def _parse_file(job):
     """One annotation file -> (pose3d (N,17,3), pose2d (N,17,2), centre (2,)) float32.
     Runs in worker processes: plain numpy, no MXNet."""
@@ -92,7 +76,7 @@ def parse_subjects(paths, ids, distortion, progress=None, workers=None):
     The arrays are sized from the files' first lines and filled in place, so the peak memory is
     the arrays themselves plus a few files in flight. With workers > 1 the files are parsed by a
     pool of processes (default: one per core)."""
-    counts = np.array([_frame_count(p) for p in paths], dtype=np.int64)
+    counts = np.array([h36m.read_frame_count(p) for p in paths], dtype=np.int64)
     total = int(counts.sum())
     out = {'pose3d': np.empty((total, 17, 3), np.float32),
            'pose2d': np.empty((total, 17, 2), np.float32),

@@ -77,6 +77,32 @@ def _numbers(line, lineno, count, path, integer=False):
     return values
 
 
+def _frame_count(line, path):
+    """Line 1 of an annotation file: the number of frames N >= 0."""
+    try:
+        n = int(line.strip())
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise PoseError('%s line 1: expected the number of frames, got %r' % (path, line[:40]))
+    return n
+
+
+def _read_text(path, first_line_only=False):
+    try:
+        with open(path, 'r') as f:
+            return f.readline() if first_line_only else f.read()
+    except OSError as e:
+        raise PoseError('%s: cannot read (%s)' % (path, e.strerror))
+    except UnicodeDecodeError:
+        raise PoseError('%s: not a text file' % path)
+
+
+def read_frame_count(path):
+    """The frame count of an annotation file, from its first line alone (to size arrays)."""
+    return _frame_count(_read_text(path, first_line_only=True), path)
+
+
 def parse_annotation(path):
     """Read one matlab_meta.txt.
 
@@ -85,24 +111,11 @@ def parse_annotation(path):
     'joints' (17,) zero-based indices into the 32, 'poses' (N, 32, 3) float64 world mm.
     Raises PoseError naming the file and line for anything malformed.
     """
-    try:
-        with open(path, 'r') as f:
-            text = f.read()
-    except OSError as e:
-        raise PoseError('%s: cannot read (%s)' % (path, e.strerror))
-    except UnicodeDecodeError:
-        raise PoseError('%s: not a text file' % path)
-    lines = text.split('\n', HEADER_LINES)
+    lines = _read_text(path).split('\n', HEADER_LINES)
     if len(lines) < HEADER_LINES:
         raise PoseError('%s: expected %d header lines, found %d'
                         % (path, HEADER_LINES, len(lines)))
-    first = lines[0].split()
-    try:
-        n = int(first[0]) if len(first) == 1 else -1
-    except ValueError:
-        n = -1
-    if n < 0:
-        raise PoseError('%s line 1: expected the number of frames, got %r' % (path, lines[0][:40]))
+    n = _frame_count(lines[0], path)
     width, height = _numbers(lines[1], 1, 2, path)
     rot = _numbers(lines[2], 2, 9, path).reshape(3, 3).T
     trans = _numbers(lines[3], 3, 3, path)
