@@ -7,12 +7,12 @@ the resolved config back to YAML; every run saves one as hyperParams.yaml. Nothi
 parsed at import time.
 """
 import copy
-import os
 
 import yaml
 from easydict import EasyDict as edict
 
 from lib.errors import PoseError
+from lib.files import atomic_path
 
 
 def default_config():
@@ -153,7 +153,5 @@ def to_plain(cfg):
 
 def dump_config(cfg, path):
     """Write the resolved config as YAML, atomically."""
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
+    with atomic_path(path) as tmp, open(tmp, 'w') as f:
         yaml.safe_dump(to_plain(cfg), f, default_flow_style=False, sort_keys=False)
-    os.replace(tmp, path)

@@ -18,6 +18,7 @@ from lib.cli import base_parser, contexts_from_arg, run
 from lib.errors import PoseError
 from lib.evaluation import predict_poses
 from lib.export import export_onnx
+from lib.files import atomic_path
 from lib.figures import lift_figure, save_figure
 from lib.keypoints import FORMATS, fill_low_confidence, read_keypoints, rescale_to_training
 from lib.model import build_network
@@ -90,8 +91,8 @@ def main():
                     ', '.join(result['frames_without_person'][:5]))
     write_text(json.dumps(result), args.output)
     npy = os.path.splitext(args.output)[0] + '.npy'
-    np.save(npy + '.tmp.npy', stacked)
-    os.replace(npy + '.tmp.npy', npy)
+    with atomic_path(npy, '.tmp.npy') as tmp:
+        np.save(tmp, stacked)
     log.info('lifted %d person(s) over %d frame(s): wrote %s and %s (people, frames, 17, 3)',
              len(tracks), num_frames, args.output, npy)
     if args.figures:

@@ -16,6 +16,7 @@ from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
 from lib.dataset import load_dataset
 from lib.errors import PoseError
 from lib.evaluation import evaluate, ground_truth_poses
+from lib.files import atomic_path
 from lib.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
 from lib.model import build_network
 from lib.normalization import compute_stats, network_inputs, network_targets
@@ -89,8 +90,8 @@ def main():
     log.info('wrote %s and %s', out, markdown)
     if args.save_predictions:
         npz = stem + '_predictions.npz'
-        np.savez(npz + '.tmp.npz', pred3d=pred.astype(np.float32), ids=test['ids'])
-        os.replace(npz + '.tmp.npz', npz)
+        with atomic_path(npz, '.tmp.npz') as tmp:
+            np.savez(tmp, pred3d=pred.astype(np.float32), ids=test['ids'])
         log.info('wrote %s', npz)
     if args.figures:
         pick = pick_frames(test['ids'], args.figures)

@@ -21,6 +21,7 @@ from lib import h36m
 from lib import sources
 from lib.cameras import DEFAULT_CAMERAS, project, world_to_camera
 from lib.errors import PoseError
+from lib.files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +149,8 @@ def _checksum(data):
 def _write_cache(path, key, data):
     """Write the arrays under a temporary name, then rename: never a half-written cache."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + '.tmp.npz'
-    np.savez(tmp, key=np.array(key), checksum=np.array(_checksum(data)), **data)
-    os.replace(tmp, path)
+    with atomic_path(path, '.tmp.npz') as tmp:
+        np.savez(tmp, key=np.array(key), checksum=np.array(_checksum(data)), **data)
 
 
 def cached(cache_dir, paths, options, build, label):

@@ -7,6 +7,7 @@ import mxnet as mx
 import numpy as np
 from mxnet.gluon import nn
 
+from lib.files import atomic_path
 from lib.model import LiftingNetwork
 
 
@@ -70,6 +71,5 @@ def export_onnx(net, net_cfg, stats, path):
     del model.graph.input[:]
     model.graph.input.extend(keep)
     onnx.checker.check_model(model)
-    tmp_path = path + '.tmp'
-    onnx.save(model, tmp_path)
-    os.replace(tmp_path, path)
+    with atomic_path(path) as tmp_path:
+        onnx.save(model, tmp_path)

@@ -1,6 +1,5 @@
 """Figures: sample frames (2D input, true 3D, predicted 3D), Protocol #1/#2 per action, and
 training curves. Matplotlib with the Agg backend; every PNG is written atomically."""
-import os
 
 import matplotlib
 import matplotlib.ticker
@@ -10,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lib import h36m  # noqa: E402
+from lib.files import atomic_path  # noqa: E402
 
 LEFT_COLOUR, RIGHT_COLOUR, CENTRE_COLOUR = '#d62728', '#1f77b4', '#444444'
 PAPER_ORDER = ('Directions', 'Discussion', 'Eating', 'Greeting', 'Phoning', 'Photo', 'Posing',
@@ -144,10 +144,11 @@ def curves_figure(rows):
 
 def save_figure(fig, path, dpi=100):
     """Write the figure as PNG under a temporary name, rename, and close it."""
-    tmp = path + '.tmp.png'
-    fig.savefig(tmp, dpi=dpi)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with atomic_path(path, '.tmp.png') as tmp:
+            fig.savefig(tmp, dpi=dpi)
+    finally:
+        plt.close(fig)
 
 
 def lift_figure(pose2d, pred3d, label):

@@ -4,12 +4,12 @@ Inputs: the 16 2D joints other than Neck/Nose, flattened, (N, 32) pixels.
 Targets: the 16 3D joints other than the root, relative to the root, flattened, (N, 48) mm.
 The statistics are computed on the training set only and are saved with the model.
 """
-import os
 
 import numpy as np
 
 from lib import h36m
 from lib.errors import PoseError
+from lib.files import atomic_path
 
 STAT_KEYS = ('mean2d', 'std2d', 'mean3d', 'std3d')
 
@@ -60,9 +60,8 @@ def unnormalize(values, mean, std):
 
 def save_stats(stats, path):
     """Write the statistics as .npz, atomically."""
-    tmp = path + '.tmp.npz'
-    np.savez(tmp, **{k: stats[k] for k in STAT_KEYS})
-    os.replace(tmp, path)
+    with atomic_path(path, '.tmp.npz') as tmp:
+        np.savez(tmp, **{k: stats[k] for k in STAT_KEYS})
 
 
 def load_stats(path, num_inputs=32, num_outputs=48):

@@ -1,9 +1,8 @@
 """Results of an evaluation: the per-action table (text, dict, JSON), per joint and per axis."""
 import json
-import os
-
 
 from lib import h36m
+from lib.files import atomic_path
 from lib.metrics import by_action, frame_counts
 
 CONVENTION = ('Protocol #1 (MPJPE) is averaged over 17 joints with the root counted as zero '
@@ -91,10 +90,8 @@ def format_markdown(results, title):
 
 def write_text(text, path):
     """Write a text file under a temporary name, then rename."""
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
+    with atomic_path(path) as tmp, open(tmp, 'w') as f:
         f.write(text)
-    os.replace(tmp, path)
 
 
 CURVE_FIELDS = ('epoch', 'step', 'lr', 'loss', 'test_p1', 'test_p1_average', 'seconds')

@@ -17,6 +17,7 @@ import mxnet as mx
 
 from config import default_config, load_config, load_configs
 from lib.errors import PoseError
+from lib.files import atomic_path
 from lib.normalization import load_stats
 from lib.report import write_json
 from lib.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
@@ -64,9 +65,8 @@ def checkpoint_name(epoch, final):
 
 def save_parameters(net, path):
     """net.save_parameters, written under a temporary name and renamed."""
-    tmp = path + '.tmp'
-    net.save_parameters(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        net.save_parameters(tmp)
 
 
 def load_parameters(net, path, contexts):
@@ -113,8 +113,8 @@ def save_resume_state(net, trainer, run_dir, state):
     tag = 'resume_epoch%d' % state['epoch']
     save_parameters(net, os.path.join(run_dir, tag + '.params'))
     states = os.path.join(run_dir, tag + '.states')
-    trainer.save_states(states + '.tmp')
-    os.replace(states + '.tmp', states)
+    with atomic_path(states) as tmp:
+        trainer.save_states(tmp)
     old = read_json(os.path.join(run_dir, RESUME_FILE))
     state = dict(state, params=tag + '.params', states=tag + '.states')
     write_json(state, os.path.join(run_dir, RESUME_FILE))

@@ -20,6 +20,7 @@ from scipy.ndimage import gaussian_filter1d
 from lib import h36m
 from lib.cameras import DEFAULT_CAMERAS, load_h36m_cameras, project, world_to_camera
 from lib.errors import PoseError
+from lib.files import atomic_path
 
 FPS = 50.0
 
@@ -359,11 +360,9 @@ def write_annotation(path, poses, camera):
         'joints ' + ' '.join(str(j) for j in h36m.JOINTS_17_OF_32),
     ]
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
+    with atomic_path(path) as tmp, open(tmp, 'w') as f:
         f.write('\n'.join(header) + '\n')
         np.savetxt(f, poses.reshape(n, -1), fmt='pose ' + ' '.join(['%.3f'] * 96))
-    os.replace(tmp, path)
 
 
 FORMATS = ('annot', 'videopose3d', 'cdf', 'h5')
@@ -446,34 +445,30 @@ def generate(out_dir, frames=200, seed=0, subjects=h36m.SUBJECTS, cameras_path=D
 
 def _save_npz(path, **arrays):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = path + '.tmp.npz'
-    np.savez(tmp, **{k: np.array(v, dtype=object) if isinstance(v, dict) else v
-                     for k, v in arrays.items()})
-    os.replace(tmp, path)
+    with atomic_path(path, '.tmp.npz') as tmp:
+        np.savez(tmp, **{k: np.array(v, dtype=object) if isinstance(v, dict) else v
+                         for k, v in arrays.items()})
 
 
 def _write_cdf(path, poses):
     from cdflib.cdfwrite import CDF
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + '.tmp.cdf'
-    if os.path.exists(tmp):
-        os.remove(tmp)
-    cdf = CDF(tmp)
     n = len(poses)
-    cdf.write_var({'Variable': 'Pose', 'Data_Type': CDF.CDF_FLOAT, 'Num_Elements': 1,
-                   'Rec_Vary': True, 'Dim_Sizes': [n, 96]},
-                  var_data=poses.reshape(1, n, 96).astype(np.float32))
-    cdf.close()
-    os.replace(tmp, path)
+    with atomic_path(path, '.tmp.cdf') as tmp:
+        if os.path.exists(tmp):          # cdflib refuses to write over a file
+            os.remove(tmp)
+        cdf = CDF(tmp)
+        cdf.write_var({'Variable': 'Pose', 'Data_Type': CDF.CDF_FLOAT, 'Num_Elements': 1,
+                       'Rec_Vary': True, 'Dim_Sizes': [n, 96]},
+                      var_data=poses.reshape(1, n, 96).astype(np.float32))
+        cdf.close()
 
 
 def _write_h5(path, poses):
     import h5py
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + '.tmp'
-    with h5py.File(tmp, 'w') as f:
+    with atomic_path(path) as tmp, h5py.File(tmp, 'w') as f:
         f.create_dataset('3D_positions', data=poses.reshape(len(poses), 96).T)
-    os.replace(tmp, path)
 
 
 def main(argv=None):

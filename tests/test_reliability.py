@@ -222,3 +222,15 @@ def test_fuzz_keypoint_readers(tmp_path_factory, value, fmt):
         assert track['points'].shape[1:] == (17, 3)
         assert np.all(np.isfinite(track['points']))
         assert len(track['frames']) == len(track['points'])
+
+
+def test_a_writer_failing_half_way_leaves_the_old_file_and_no_temporary(tmp_path):
+    from lib.files import atomic_path
+    path = str(tmp_path / 'checkpoint.params')
+    open(path, 'w').write('old')
+    with pytest.raises(OSError):
+        with atomic_path(path) as tmp, open(tmp, 'w') as f:
+            f.write('half of the new')
+            raise OSError(errno.ENOSPC, 'No space left on device')
+    assert open(path).read() == 'old'
+    assert os.listdir(tmp_path) == ['checkpoint.params']
