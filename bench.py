@@ -17,7 +17,6 @@ bound it is compared with and the ratio, all measured in the same run:
 - inference at batch 1024: poses/s, and the network's arithmetic rate against numpy's matrix
   multiply rate on this machine.
 """
-import argparse
 import os
 import shutil
 import tempfile
@@ -30,13 +29,15 @@ from mxnet import autograd
 
 from config import load_configs
 from lib import h36m, synthetic
-from lib.cli import contexts_from_arg, run
+from lib.cli import contexts_from_arg, parser_for, run
+from lib.errors import PoseError
 from lib.augment import DeviceAugment
 from lib.dataset import load_subjects
 from lib.evaluation import evaluate
 from lib.model import build_network, initialize_network
 from lib.normalization import compute_stats, network_inputs, network_targets, normalize
-from lib.training import DeviceData, make_trainer, predict, set_seed, train_epoch
+from lib.prediction import predict
+from lib.training import DeviceData, make_trainer, set_seed, train_epoch
 
 
 def line(name, value, unit, bound=None, bound_text=''):
@@ -45,10 +46,16 @@ def line(name, value, unit, bound=None, bound_text=''):
 
 
 def ensure_dataset(path, frames):
-    marker = os.path.join(path, 'frames.txt')
-    if os.path.exists(marker) and open(marker).read().strip() == str(frames):
-        return
-    shutil.rmtree(path, ignore_errors=True)
+    """Reuse the synthetic set in `path` when its marker says it has `frames` frames; replace a
+    set that bench.py wrote with another size; refuse a folder bench.py did not write."""
+    marker = os.path.join(path, 'bench-synthetic-frames.txt')
+    if os.path.exists(marker):
+        if open(marker).read().strip() == str(frames):
+            return
+        shutil.rmtree(path)              # our own set of another size
+    elif os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise PoseError('--data %s: exists and was not written by bench.py (no %s); give an '
+                        'empty or new folder' % (path, os.path.basename(marker)))
     t = time.time()
     synthetic.generate(path, frames=frames, seed=0)
     with open(marker, 'w') as f:
@@ -164,7 +171,7 @@ def bench_inference(net, x, context):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    parser = parser_for(__doc__)
     parser.add_argument('--frames', type=int, default=250, help='frames per folder (2500: full size)')
     parser.add_argument('--data', default=os.path.join(tempfile.gettempdir(), 'pose-bench-data'),
                         help='where the synthetic set is written (reused when its size matches)')
@@ -175,6 +182,10 @@ def main():
                         help='YAML over the defaults for the network and training figures, e.g. '
                              'configs/paper.yaml')
     args = parser.parse_args()
+    if not 1 <= args.frames <= 100000:
+        raise PoseError('--frames %d: expected 1..100000 frames per folder' % args.frames)
+    if not 1 <= args.steps <= 10 ** 6 or not 1 <= args.workers <= 256:
+        raise PoseError('--steps and --workers: expected positive counts')
     cfg = load_configs(args.cfg)
     contexts = contexts_from_arg(args.gpu)
     print('machine: %d cores; devices %s; mxnet %s, numpy %s'

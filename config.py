@@ -1,7 +1,7 @@
 """Hyperparameters: an easydict in sections, overridable from a YAML file.
 
-`default_config()` builds the defaults (DESIGN.md section 4, the seed's values where the seed
-and the paper differ; see doc/fidelity.md). `load_config(path)` applies a YAML file over them:
+`default_config()` builds the defaults: the paper's network and schedule with the seed's values
+where the seed and the original code differ (doc/conventions.md, doc/fidelity.md). `load_config(path)` applies a YAML file over them:
 unknown keys and values of the wrong type are errors that name the key. `dump_config` writes
 the resolved config back to YAML; every run saves one as hyperParams.yaml. Nothing here is
 parsed at import time.
@@ -13,6 +13,7 @@ from easydict import EasyDict as edict
 
 from lib.errors import PoseError
 from lib.files import atomic_path
+from lib.sources import SOURCES
 
 
 def default_config():
@@ -21,7 +22,6 @@ def default_config():
 
     # Network: the residual MLP of Martinez et al. (2017).
     cfg.NETWORK = edict()
-    cfg.NETWORK.nJoints = 16             # joints in the 2D input and in the 3D output
     cfg.NETWORK.linear_size = 1024       # width of every hidden Linear layer
     cfg.NETWORK.nResBlock = 2            # residual blocks, each two Linear-BN-ReLU-Dropout
     cfg.NETWORK.dropout = 0.5            # drop rate (Gluon's convention; TF code: keep_prob 0.5)
@@ -72,6 +72,11 @@ def _check_and_merge(base, update, where):
         raise PoseError('%s: expected a mapping of keys, got %s' % (where, type(update).__name__))
     for key, value in update.items():
         name = '%s.%s' % (where, key) if where else str(key)
+        if name in RETIRED:
+            if value != RETIRED[name]:
+                raise PoseError('config key %s: the network always takes %r (16 input and 16 '
+                                'output joints); it is not a setting' % (name, RETIRED[name]))
+            continue
         if key not in base:
             raise PoseError('config key %s is unknown (known here: %s)'
                             % (name, ', '.join(sorted(base))))
@@ -83,7 +88,10 @@ def _check_and_merge(base, update, where):
 
 
 CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'), 'TRAIN.optimizer': ('adam',),
-           'DATASET.source': ('annot', 'videopose3d', 'cdf', 'h5')}
+           'DATASET.source': SOURCES}
+# Keys of earlier versions that are no longer settings: accepted with the one value they could
+# have, so that old run folders still load.
+RETIRED = {'NETWORK.nJoints': 16}
 
 
 def _checked_value(name, default, value):

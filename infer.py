@@ -1,115 +1,252 @@
-"""Lift your own 2D keypoints to 3D with a trained run.
+"""Lift 2D keypoints of real detectors (COCO, OpenPose, AlphaPose, mmpose, MediaPipe) to 3D.
 
-    python infer.py --model output/model/RUN/Model_epoch200.params \
-        --input keypoints.json --format coco --output poses3d.json [--figures DIR] [--onnx model.onnx]
+    python infer.py --model output/model/RUN/Model_epoch200.params --input FILE_OR_FOLDER \
+        --output poses3d.json [--format auto] [--person all|best] [--smooth SIGMA] \
+        [--figures DIR] [--animation track.gif] [--onnx model.onnx]
 
-Formats (--format): h36m (Human3.6M 17-joint order, JSON or .npy), coco (COCO keypoint results
-JSON, 17 keypoints), body25 (an OpenPose folder of *_keypoints.json, BODY_25). Writes the 3D
-poses (17 joints, the pelvis at 0, mm, camera frame) as JSON and as .npy beside it.
+The file's kind and keypoint layout are recognised from its content (README, "Lift your own 2D
+keypoints"); --format names the layout when the file cannot. Frames are put in the natural
+order of their image ids or file names, people are tracked across frames, missing joints are
+filled, and each person's poses are lifted to 17 joints in mm (camera frame, pelvis at 0).
+Writes the JSON and, beside it, <output stem>_3d.npy (people, frames, 17, 3), NaN where a
+person is absent or a frame was left out.
 """
-import json
 import logging
 import os
+import shutil
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
-from lib import h36m, runs
-from lib.cli import base_parser, contexts_from_arg, run
+from lib import h36m, keypoints
+from lib.cli import base_parser, contexts_from_arg, run, setup_logging
 from lib.errors import PoseError
-from lib.evaluation import predict_poses
 from lib.export import export_onnx
-from lib.files import atomic_path
-from lib.figures import lift_figure, save_figure
-from lib.keypoints import FORMATS, fill_low_confidence, read_keypoints, rescale_to_training
-from lib.model import build_network
-from lib.report import write_text
+from lib.files import atomic_path, write_json
+from lib.figures import lift_figure, save_animation, save_figure
+from lib.keypoint_files import read_keypoint_file
+from lib.lifter import Lifter
+from lib.tracking import assign_tracks, ordered_frames
 
 log = logging.getLogger('infer')
 
 
 def parse_args():
-    parser = base_parser(__doc__.split('\n')[1], dataset=False)
+    parser = base_parser(__doc__, dataset=False)
     parser.add_argument('--model', required=True, help='a .params file of a training run')
-    parser.add_argument('--input', required=True, help='keypoint file, or folder for body25')
-    parser.add_argument('--format', choices=FORMATS, default='h36m', help='input layout')
-    parser.add_argument('--output', required=True, help='JSON file to write (.npy beside it)')
+    parser.add_argument('--input', required=True,
+                        help='keypoint file (JSON or .npy), or an OpenPose output folder')
+    parser.add_argument('--format', choices=('auto',) + tuple(keypoints.LAYOUTS), default='auto',
+                        help='keypoint layout; auto (default) takes it from the file, which must '
+                             'then say it by names, metadata or an unambiguous keypoint count')
+    parser.add_argument('--output', required=True,
+                        help='JSON file to write; <stem>_3d.npy is written beside it')
+    parser.add_argument('--image-size', type=float, nargs=2, default=None, metavar=('W', 'H'),
+                        help='image width and height in pixels (MediaPipe\'s coordinates are '
+                             'fractions of them)')
     parser.add_argument('--min-confidence', type=float, default=0.1,
                         help='keypoints below this confidence are missing (default 0.1)')
-    parser.add_argument('--missing', choices=('error', 'previous'), default='error',
-                        help='a missing keypoint is an error, or is filled from the previous frame')
+    parser.add_argument('--max-missing', type=int, default=4,
+                        help='a frame with more of the 16 input joints missing is left out '
+                             '(default 4); fewer are filled')
+    parser.add_argument('--person', choices=('all', 'best'), default='all',
+                        help='all: every person, tracked across frames; best: only the '
+                             'highest-scoring person of each frame')
     parser.add_argument('--rescale', choices=('auto', 'yes', 'no'), default='auto',
                         help='centre and scale the 2D to the training distribution (auto: yes '
-                             'for coco and body25, no for h36m)')
+                             'for every layout but h36m)')
+    parser.add_argument('--smooth', type=float, default=0.0, metavar='SIGMA',
+                        help='Gaussian smoothing of the 3D over time, std in frames (0: off)')
     parser.add_argument('--figures', default=None, metavar='DIR',
-                        help='draw each frame (2D input beside the 3D prediction) into DIR')
+                        help='draw frames (2D input in the detector\'s pixels beside the 3D '
+                             'prediction) into DIR')
+    parser.add_argument('--images', default=None, metavar='DIR',
+                        help='folder of the frames\' images, to draw the 2D on them')
     parser.add_argument('--max-figures', type=int, default=50, help='at most this many figures')
-    parser.add_argument('--onnx', default=None, help='also export the model to this ONNX file')
+    parser.add_argument('--animation', default=None, metavar='FILE',
+                        help='render the longest track as .gif (or .mp4 when ffmpeg is present)')
+    parser.add_argument('--onnx', default=None,
+                        help='also export the model to this ONNX file (with the rescaling when '
+                             'it is used)')
     return parser.parse_args()
+
+
+def check_options(args):
+    """Ranges and paths, before anything is read or written: no output may be an input."""
+    if not 0 <= args.min_confidence <= 1:
+        raise PoseError('--min-confidence %s: expected a number in [0, 1]' % args.min_confidence)
+    if not 0 <= args.max_missing <= len(h36m.INPUT_JOINTS):
+        raise PoseError('--max-missing %d: expected 0..%d' % (args.max_missing,
+                                                              len(h36m.INPUT_JOINTS)))
+    if not (np.isfinite(args.smooth) and 0 <= args.smooth <= 100):
+        raise PoseError('--smooth %s: expected a std in frames in [0, 100]' % args.smooth)
+    if args.max_figures < 0:
+        raise PoseError('--max-figures %d: expected a number >= 0' % args.max_figures)
+    if args.image_size and not all(np.isfinite(v) and 0 < v < 1e6 for v in args.image_size):
+        raise PoseError('--image-size %s: expected two positive sizes in pixels' % args.image_size)
+    if not args.output.endswith('.json'):
+        raise PoseError('--output %s: expected a .json file name (the .npy goes beside it)'
+                        % args.output)
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(out_dir):
+        raise PoseError('--output %s: folder %s does not exist' % (args.output, out_dir))
+    if args.animation and not args.animation.endswith(('.gif', '.mp4')):
+        raise PoseError('--animation %s: expected a .gif or .mp4 file name' % args.animation)
+    if args.animation and args.animation.endswith('.mp4') and not shutil.which('ffmpeg'):
+        raise PoseError('--animation %s: .mp4 needs ffmpeg, which is not installed; use .gif'
+                        % args.animation)
+    inputs = {os.path.realpath(p) for p in (args.input, args.model) if p}
+    for option, path in (('--output', args.output), ('--output', npy_path(args.output)),
+                         ('--onnx', args.onnx), ('--animation', args.animation),
+                         ('--figures', args.figures)):
+        if path and os.path.realpath(path) in inputs:
+            raise PoseError('%s %s: would overwrite an input file' % (option, path))
+
+
+def npy_path(output):
+    return output[:-len('.json')] + '_3d.npy'
+
+
+def smooth_track(pred, rows, sigma):
+    """Gaussian smoothing (std `sigma` frames) of predictions (F, 17, 3) over each run of
+    consecutive rows; returns the smoothed poses and the mean jitter (norm of the second
+    difference, mm per frame^2) before and after."""
+    out = pred.copy()
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    for part in np.split(np.arange(len(rows)), breaks):
+        if len(part) > 2:
+            out[part] = gaussian_filter1d(pred[part], sigma, axis=0, mode='nearest')
+
+    def jitter(p):
+        acc = [np.linalg.norm(np.diff(p[part], 2, axis=0), axis=-1).mean()
+               for part in np.split(np.arange(len(rows)), breaks) if len(part) > 2]
+        return float(np.mean(acc)) if acc else 0.0
+    return out, jitter(pred), jitter(out)
+
+
+def lift_tracks(lifter, tracks, labels, args, rescale):
+    """Fill, rescale, lift (and smooth) each track. Returns per track a dict for the JSON and
+    the arrays for figures: (rows kept, 2D filled in detector pixels, 3D)."""
+    people, drawn = [], []
+    for t in tracks:
+        track = keypoints.prepare_track(t['pose2d'], args.max_missing)
+        rows = t['rows'][track.kept]
+        pose2d = track.pose2d[track.kept]
+        net_input = keypoints.rescale_to_training(pose2d, lifter.stats['mean2d']) if rescale \
+            else pose2d
+        pred = lifter.predict(net_input) if len(rows) else np.zeros((0, h36m.NUM_JOINTS, 3))
+        person = {'id': t['id'] if isinstance(t['id'], int) else str(t['id'])}
+        if args.smooth > 0 and len(rows) > 2:
+            pred, before, after = smooth_track(pred, rows, args.smooth)
+            person['jitter_mm_per_frame2'] = {'before': round(before, 3), 'after': round(after, 3)}
+            log.info('person %s: smoothing (sigma %g frames) took the jitter from %.2f to %.2f mm '
+                     'per frame^2', person['id'], args.smooth, before, after)
+        filled = {int(t['rows'][f]): names for f, names in track.filled.items()}
+        person['frames'] = [{'index': int(r), 'image': labels[r], 'pose3d': np.round(p, 2).tolist(),
+                             'filled_joints': filled.get(int(r), [])}
+                            for r, p in zip(rows, pred)]
+        person['left_out'] = [{'index': int(t['rows'][f]), 'image': labels[t['rows'][f]],
+                               'reason': reason} for f, reason in sorted(track.reasons.items())]
+        for item in person['left_out']:
+            log.warning('person %s, image %s left out: %s', person['id'], item['image'],
+                        item['reason'])
+        people.append(person)
+        drawn.append((rows, pose2d, pred))
+    return people, drawn
+
+
+def write_outputs(args, detections, labels, empty, people, drawn, rescale):
+    """The JSON and the (people, frames, 17, 3) .npy."""
+    stacked = np.full((len(people), len(labels), h36m.NUM_JOINTS, 3), np.nan, np.float32)
+    for k, (rows, _, pred) in enumerate(drawn):
+        stacked[k, rows] = pred
+    result = {'model': args.model, 'input': args.input, 'kind': detections.kind,
+              'layout': detections.layout if isinstance(detections.layout, str)
+              else list(detections.layout),
+              'rescaled_2d': rescale, 'min_confidence': args.min_confidence,
+              'max_missing': args.max_missing, 'person': args.person, 'smooth_sigma': args.smooth,
+              'units': 'mm',
+              'coordinates': 'camera frame (x right, y down, z forward), relative to the pelvis '
+                             '(Hip at 0)',
+              'joint_names': list(h36m.JOINT_NAMES), 'images': labels,
+              'images_without_person': empty, 'people': people}
+    write_json(result, args.output, indent=None)
+    with atomic_path(npy_path(args.output), '.tmp.npy') as tmp:
+        np.save(tmp, stacked)
+    lifted = sum(len(p['frames']) for p in people)
+    left = sum(len(p['left_out']) for p in people)
+    log.info('%d person(s) over %d image(s): %d person-frames lifted, %d left out, %d image(s) '
+             'without a person; wrote %s and %s (people, frames, 17, 3)', len(people), len(labels),
+             lifted, left, len(empty), args.output, npy_path(args.output))
+
+
+def find_image(folder, label):
+    """The image of a frame in `folder`: the file named by the label, or whose name without
+    extension is the label (an OpenPose '<name>_keypoints.json' label gives '<name>')."""
+    if folder is None:
+        return None
+    stem = str(label).replace('_keypoints.json', '')
+    for name in sorted(os.listdir(folder)):
+        if name == str(label) or os.path.splitext(name)[0] in (str(label), stem):
+            import matplotlib.image
+            try:
+                return matplotlib.image.imread(os.path.join(folder, name))
+            except (OSError, ValueError, SyntaxError):
+                raise PoseError('%s: not a readable image' % os.path.join(folder, name))
+    return None
+
+
+def draw(args, labels, people, drawn):
+    if args.figures:
+        os.makedirs(args.figures, exist_ok=True)
+        count = 0
+        for person, (rows, pose2d, pred) in zip(people, drawn):
+            for r, p2, p3 in zip(rows, pose2d, pred):
+                if count >= args.max_figures:
+                    break
+                fig = lift_figure(p2, p3, 'person %s, image %s' % (person['id'], labels[r]),
+                                  find_image(args.images, labels[r]))
+                save_figure(fig, os.path.join(args.figures, 'person%s_frame%05d.png'
+                                              % (person['id'], r)))
+                count += 1
+        log.info('wrote %d figure(s) into %s', count, args.figures)
+    if args.animation:
+        longest = max(range(len(drawn)), key=lambda k: len(drawn[k][0]))
+        rows, pose2d, pred = drawn[longest]
+        if not len(rows):
+            raise PoseError('--animation: no frame of any person could be lifted')
+        save_animation(pose2d, pred, ['image %s' % labels[r] for r in rows], args.animation)
+        log.info('wrote %s (person %s, %d frames)', args.animation, people[longest]['id'],
+                 len(rows))
 
 
 def main():
     args = parse_args()
-    runs.setup_logging(None, args.debug)
-    cfg, stats = runs.load_run(args.model, args.cfg)
-    if stats is None:
-        raise PoseError('%s: a seed checkpoint has no statistics beside it; infer.py needs a '
-                        'run of this project' % args.model)
-    contexts = contexts_from_arg(args.gpu)
-    out_dir = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(out_dir):
-        raise PoseError('--output %s: folder %s does not exist' % (args.output, out_dir))
-    tracks = read_keypoints(args.input, args.format)
-    rescale = args.rescale == 'yes' or (args.rescale == 'auto' and args.format != 'h36m')
-    net = build_network(cfg.NETWORK)
-    runs.load_parameters(net, args.model, contexts[:1])
-    if cfg.NETWORK.hybrid:
-        net.hybridize(static_alloc=True, static_shape=True)
-
-    people, inputs2d = [], []
-    for k, track in enumerate(tracks):
-        pose2d = fill_low_confidence(track, args.min_confidence, args.missing,
-                                     '%s person %d' % (args.input, k))
-        if rescale:
-            pose2d = rescale_to_training(pose2d, stats['mean2d'])
-        pred = predict_poses(net, pose2d.astype(np.float32), stats, contexts[0],
-                             cfg.TEST.batchsize)
-        people.append({'person': k, 'frames': track['frames'].tolist(),
-                       'poses3d': np.round(pred, 3).tolist()})
-        inputs2d.append((pose2d, pred))
-    num_frames = 1 + max(int(t['frames'].max()) for t in tracks)
-    stacked = np.full((len(tracks), num_frames, 17, 3), np.nan)
-    for k, track in enumerate(tracks):
-        stacked[k, track['frames']] = inputs2d[k][1]
-    result = {'model': args.model, 'input': args.input, 'format': args.format,
-              'rescaled_2d': rescale, 'units': 'mm',
-              'coordinates': 'camera frame (x right, y down, z forward), relative to the pelvis '
-                             '(Hip at 0)',
-              'joint_names': list(h36m.JOINT_NAMES), 'people': people,
-              'frames_without_person': tracks[0].get('empty_frames', [])}
-    if result['frames_without_person']:
-        log.warning('%d input frame(s) hold no person: %s', len(result['frames_without_person']),
-                    ', '.join(result['frames_without_person'][:5]))
-    write_text(json.dumps(result), args.output)
-    npy = os.path.splitext(args.output)[0] + '.npy'
-    with atomic_path(npy, '.tmp.npy') as tmp:
-        np.save(tmp, stacked)
-    log.info('lifted %d person(s) over %d frame(s): wrote %s and %s (people, frames, 17, 3)',
-             len(tracks), num_frames, args.output, npy)
-    if args.figures:
-        os.makedirs(args.figures, exist_ok=True)
-        count = 0
-        for k, track in enumerate(tracks):
-            for i, frame in enumerate(track['frames']):
-                if count >= args.max_figures:
-                    break
-                fig = lift_figure(inputs2d[k][0][i], inputs2d[k][1][i],
-                                  'person %d, frame %d' % (k, frame))
-                save_figure(fig, os.path.join(args.figures, 'person%d_frame%05d.png' % (k, frame)))
-                count += 1
-        log.info('wrote %d figure(s) into %s', count, args.figures)
+    setup_logging(None, args.debug)
+    check_options(args)
+    context = contexts_from_arg(args.gpu)[0]
+    lifter = Lifter.load(args.model, context, args.cfg)
+    detections = read_keypoint_file(args.input, args.format, args.image_size)
+    frames = ordered_frames(detections)
+    labels = [label for label, _ in frames]
+    empty = [label for label, people in frames if not people]
+    tracks = assign_tracks(frames, detections.layout, args.min_confidence, args.person)
+    if not tracks:
+        raise PoseError('%s: no person in any frame' % args.input)
+    rescale = args.rescale == 'yes' or (args.rescale == 'auto' and detections.layout != 'h36m')
+    log.info('%s: %s file, layout %s, %d image(s), %d track(s)', args.input, detections.kind,
+             detections.layout if isinstance(detections.layout, str) else 'named in the file',
+             len(frames), len(tracks))
+    people, drawn = lift_tracks(lifter, tracks, labels, args, rescale)
+    if not any(len(rows) for rows, _, _ in drawn):
+        raise PoseError('%s: no frame could be lifted (every frame misses more than %d input '
+                        'joints; see --max-missing and --min-confidence)'
+                        % (args.input, args.max_missing))
+    write_outputs(args, detections, labels, empty, people, drawn, rescale)
+    draw(args, labels, people, drawn)
     if args.onnx:
-        export_onnx(net, cfg.NETWORK, stats, args.onnx)
-        log.info('wrote %s', args.onnx)
+        export_onnx(lifter.net, lifter.cfg.NETWORK, lifter.stats, args.onnx, rescale)
+        log.info('wrote %s%s', args.onnx, ' (with the rescaling)' if rescale else '')
     return 0
 
 

@@ -2,9 +2,11 @@
 
     python test.py --gpu 0 --root . --dataset ./data/ --model output/model/RUN/Model_epoch200.params
 
-Writes beside the model: <model>_results.json, <model>_test.log, results.md (the table in the
-paper's layout) and, with --figures N, <model>_samples.png (N test frames: 2D input, true and
-predicted 3D) and <model>_actions.png (errors per action).
+Writes beside the model: <model>_results.json, <model>_results.md (the table in the paper's
+layout), <model>_test.log and, with --figures N, <model>_samples.png (N test frames: 2D input,
+true and predicted 3D) and <model>_actions.png (errors per action). A test-time variant
+(--sigma, --flip) adds its tag to these names (<model>_sigma5_results.json), so it never
+overwrites the plain results.
 """
 import logging
 import os
@@ -12,23 +14,22 @@ import os
 import numpy as np
 
 from lib import runs
-from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
-from lib.dataset import load_dataset
+from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
+from lib.dataset import cache_folder, load_dataset
 from lib.errors import PoseError
-from lib.evaluation import evaluate, ground_truth_poses
-from lib.files import atomic_path
+from lib.evaluation import ground_truth_poses
+from lib.files import atomic_path, write_json, write_text
 from lib.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
-from lib.model import build_network
-from lib.normalization import compute_stats, network_inputs, network_targets
+from lib.lifter import Lifter
+from lib.normalization import compute_stats, network_inputs, network_targets, save_stats
 from lib.progress import file_progress
-from lib.report import (format_markdown, format_table, results_path, summarize, variant_tag,
-                        write_json, write_text)
+from lib.report import format_markdown, format_table, results_stem, variant_tag
 
 log = logging.getLogger('test')
 
 
-def main():
-    parser = base_parser(__doc__.split('\n')[1])
+def parse_args():
+    parser = base_parser(__doc__)
     parser.add_argument('--model', required=True, help='a .params file of a training run')
     parser.add_argument('--figures', type=int, default=0, metavar='N',
                         help='also draw N sample test frames and the per-action chart (0: none)')
@@ -43,51 +44,31 @@ def main():
     args = parser.parse_args()
     if args.figures < 0:
         raise PoseError('--figures %d: expected a number of frames >= 0' % args.figures)
-    if args.sigma is not None and not args.sigma >= 0:
-        raise PoseError('--sigma %s: expected a standard deviation >= 0 in pixels' % args.sigma)
-    cfg, stats = runs.load_run(args.model, args.cfg)
-    if args.sigma is not None:
-        cfg.TEST.sigma = args.sigma
-    cfg.TEST.flip = cfg.TEST.flip or args.flip
-    contexts = contexts_from_arg(args.gpu)
-    check_dataset_root(args.dataset)
-    runs.setup_logging(None, args.debug)
-    cache_dir = runs.cache_dir(args.root, cfg)
-    if stats is None:
-        log.info('%s is a seed checkpoint without hyperParams.yaml and meanstd.npz beside it: '
-                 'using the default (seed) config and recomputing the statistics from the '
-                 'training subjects %s of %s, as the seed did', args.model,
-                 cfg.DATASET.train_subjects, args.dataset)
-        train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
-                             cfg.DATASET.train_2d, cache_dir, file_progress('reading train data'))
-        stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']))
-        del train
+    if args.sigma is not None and not 0 <= args.sigma <= 1000:
+        raise PoseError('--sigma %s: expected a standard deviation in pixels in [0, 1000]'
+                        % args.sigma)
+    return args
 
-    net = build_network(cfg.NETWORK)
-    runs.load_parameters(net, args.model, contexts[:1])
-    if cfg.NETWORK.hybrid:
-        net.hybridize(static_alloc=True, static_shape=True)
-    # The test data is read once for all actions.
-    test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
-                        cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
-    # Log to a file beside the model only once model and data have loaded.
-    tag = variant_tag(cfg.TEST)
-    stem = results_path(args.model, tag)[:-len('_results.json')]
-    runs.setup_logging(stem + '_test.log', args.debug)
-    log.info('model %s; %d test frames of subjects %s; test noise sigma %g px, flip %s',
-             args.model, len(test['ids']), cfg.DATASET.test_subjects, cfg.TEST.sigma,
-             cfg.TEST.flip)
-    errors, pred = evaluate(net, test, stats, contexts[0], cfg.TEST)
-    results = summarize(errors, test['ids'])
-    results['test_options'] = {'sigma': cfg.TEST.sigma, 'noise_seed': cfg.TEST.noise_seed,
-                               'flip': cfg.TEST.flip}
-    for line in format_table(results):
-        log.info(line)
-    out = results_path(args.model, tag)
-    write_json(results, out)
-    markdown = os.path.join(os.path.dirname(os.path.abspath(args.model)), 'results%s.md' % tag)
-    write_text(format_markdown(results, os.path.basename(args.model)), markdown)
-    log.info('wrote %s and %s', out, markdown)
+
+def seed_statistics(args, cfg, cache_dir):
+    """The statistics of a seed checkpoint that has none: recomputed from the training subjects,
+    as the seed did, and written to <model>_meanstd.npz for infer.py and export.py."""
+    log.info('%s is a seed checkpoint without hyperParams.yaml and meanstd.npz beside it: using '
+             'the default (seed) config and recomputing the statistics from the training '
+             'subjects %s of %s, as the seed did', args.model, cfg.DATASET.train_subjects,
+             args.dataset)
+    train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
+                         cfg.DATASET.train_2d, cache_dir, file_progress('reading train data'))
+    stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']))
+    save_stats(stats, runs.seed_stats_path(args.model))
+    log.info('wrote %s', runs.seed_stats_path(args.model))
+    return stats
+
+
+def write_results(args, stem, results, test, pred):
+    write_json(results, stem + '_results.json')
+    write_text(format_markdown(results, os.path.basename(args.model)), stem + '_results.md')
+    log.info('wrote %s_results.json and %s_results.md', stem, stem)
     if args.save_predictions:
         npz = stem + '_predictions.npz'
         with atomic_path(npz, '.tmp.npz') as tmp:
@@ -100,6 +81,36 @@ def main():
         save_figure(fig, stem + '_samples.png')
         save_figure(action_figure(results), stem + '_actions.png')
         log.info('wrote %s_samples.png and %s_actions.png', stem, stem)
+
+
+def main():
+    args = parse_args()
+    cfg, stats = runs.load_run(args.model, args.cfg)
+    if args.sigma is not None:
+        cfg.TEST.sigma = args.sigma
+    cfg.TEST.flip = cfg.TEST.flip or args.flip
+    contexts = contexts_from_arg(args.gpu)
+    check_dataset_root(args.dataset)
+    setup_logging(None, args.debug)
+    cache_dir = cache_folder(args.root, cfg.DATASET)
+    if stats is None:
+        stats = seed_statistics(args, cfg, cache_dir)
+    lifter = Lifter(cfg, stats, args.model, contexts[0])
+    # The test data is read once for all actions.
+    test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
+                        cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
+    # Log to a file beside the model only once model and data have loaded.
+    stem = results_stem(args.model, variant_tag(cfg.TEST))
+    setup_logging(stem + '_test.log', args.debug)
+    log.info('model %s; %d test frames of subjects %s; test noise sigma %g px, flip %s',
+             args.model, len(test['ids']), cfg.DATASET.test_subjects, cfg.TEST.sigma,
+             cfg.TEST.flip)
+    results, _, pred = lifter.evaluate(test)
+    results['test_options'] = {'sigma': cfg.TEST.sigma, 'noise_seed': cfg.TEST.noise_seed,
+                               'flip': cfg.TEST.flip}
+    for line in format_table(results):
+        log.info(line)
+    write_results(args, stem, results, test, pred)
     return 0
 
 

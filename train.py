@@ -1,6 +1,6 @@
-"""Train the 2D-to-3D lifting network on Human3.6M annotation folders.
+"""Train the 2D-to-3D lifting network on Human3.6M (annotation folders or another source).
 
-    python train.py --gpu 0,1 --root . --dataset ./data/ [--cfg my.yaml]
+    python train.py --gpu 0,1 --root . --dataset ./data/ [--cfg my.yaml] [--seed N]
     python train.py --gpu -1 ...        # on the CPU
     python train.py --resume output/model/RUN --dataset ./data/   # continue a killed run
 """
@@ -13,17 +13,18 @@ import mxnet as mx
 
 from config import dump_config, load_configs, to_plain
 from lib import runs
-from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run
 from lib.augment import DeviceAugment
-from lib.dataset import load_dataset
+from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
+from lib.dataset import cache_folder, load_dataset
 from lib.errors import PoseError
 from lib.evaluation import evaluate
 from lib.figures import curves_figure, save_figure
+from lib.files import write_text
 from lib.metrics import by_action
 from lib.model import build_network, initialize_network
 from lib.normalization import compute_stats, network_inputs, network_targets, normalize, save_stats
 from lib.progress import file_progress
-from lib.report import format_curves_csv, write_text
+from lib.report import format_curves_csv
 from lib.training import (DeviceData, epoch_seed, learning_rate, make_trainer, set_seed,
                           train_epoch)
 
@@ -31,7 +32,7 @@ log = logging.getLogger('train')
 
 
 def parse_args():
-    parser = base_parser(__doc__.split('\n')[1])
+    parser = base_parser(__doc__)
     parser.add_argument('--seed', type=int, default=None,
                         help='random seed (overrides TRAIN.seed); the same seed on the CPU gives '
                              'the same numbers')
@@ -42,7 +43,8 @@ def parse_args():
 
 
 def resolve_config(args):
-    """The config of a new run (defaults, --cfg files, --seed), or of the run to resume."""
+    """The config of a new run (defaults, --cfg files, --seed), or of the run to resume, with
+    the resume state (None for a new run)."""
     if not args.resume:
         cfg = load_configs(args.cfg)
         if args.seed is not None:
@@ -51,47 +53,71 @@ def resolve_config(args):
     if args.cfg:
         raise PoseError('--resume %s uses the config the run was started with; drop --cfg '
                         '(start a new run to change it)' % args.resume)
-    cfg, stats = runs.load_run_dir(args.resume)
+    cfg, _ = runs.load_run_dir(args.resume)
     if args.seed is not None and args.seed != cfg.TRAIN.seed:
         raise PoseError('--seed %d conflicts with the seed %d of the run in %s'
                         % (args.seed, cfg.TRAIN.seed, args.resume))
-    return cfg, stats
+    return cfg, args.resume
 
 
-def main():
-    args = parse_args()
-    cfg, stats = resolve_config(args)
-    contexts = contexts_from_arg(args.gpu)
-    check_dataset_root(args.dataset)
-    resume = runs.read_resume_state(args.resume, cfg, len(contexts)) if args.resume else None
-
-    runs.setup_logging(None, args.debug)
-    set_seed(cfg.TRAIN.seed)
-    cache_dir = runs.cache_dir(args.root, cfg)
+def read_data(args, cfg):
+    """Training and test arrays of the configured source."""
+    cache_dir = cache_folder(args.root, cfg.DATASET)
     train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
                          cfg.DATASET.train_2d, cache_dir, file_progress('reading train data'))
     test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
                         cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
-    x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
+    return train, test
 
-    # The run folder is made only once the data is known to be good: a bad dataset leaves nothing.
+
+def open_run(args, cfg, x_train, y_train, resume):
+    """The run folder, its log file and statistics: a new folder with the config and the
+    statistics of this training set, or the resumed run's own."""
     if resume:
         run_dir = os.path.abspath(args.resume)
-        log_file = resume['log_file']
-    else:
-        name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
-        run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
-        log_file = os.path.join(os.path.abspath(args.root), 'output', 'train-log',
-                                os.path.basename(run_dir) + '.log')
-        stats = compute_stats(x_train, y_train)
-    runs.setup_logging(log_file, args.debug)
-    if resume:
+        _, stats = runs.load_run_dir(run_dir)
+        setup_logging(resume['log_file'], args.debug)
         log.info('resuming %s after epoch %d (step %d)', run_dir, resume['epoch'], resume['step'])
-    else:
-        dump_config(cfg, os.path.join(run_dir, runs.CONFIG_FILE))
-        save_stats(stats, os.path.join(run_dir, runs.STATS_FILE))
-        log.info('run folder %s, log %s', run_dir, log_file)
-        log.info('config:\n%s', pprint.pformat(to_plain(cfg), sort_dicts=False))
+        return run_dir, resume['log_file'], stats
+    stats = compute_stats(x_train, y_train)
+    name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
+    run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
+    log_file = runs.log_path(args.root, run_dir)
+    setup_logging(log_file, args.debug)
+    dump_config(cfg, os.path.join(run_dir, runs.CONFIG_FILE))
+    save_stats(stats, os.path.join(run_dir, runs.STATS_FILE))
+    log.info('run folder %s, log %s', run_dir, log_file)
+    log.info('config:\n%s', pprint.pformat(to_plain(cfg), sort_dicts=False))
+    return run_dir, log_file, stats
+
+
+def build_training(cfg, contexts, run_dir, resume):
+    """Network and trainer, initialised or restored from the resume state; returns them with
+    (first epoch, step, curves, elapsed seconds)."""
+    net = build_network(cfg.NETWORK)
+    initialize_network(net, cfg.NETWORK, contexts)
+    if cfg.NETWORK.hybrid:
+        net.hybridize(static_alloc=True, static_shape=True)
+    trainer = make_trainer(net, cfg.TRAIN)
+    if not resume:
+        return net, trainer, (1, 0, [], 0.0)
+    runs.load_resume_weights(net, trainer, run_dir, resume, contexts)
+    return net, trainer, (resume['epoch'] + 1, resume['step'], resume['curves'],
+                          resume['elapsed'])
+
+
+def main():
+    args = parse_args()
+    cfg, resume_dir = resolve_config(args)
+    contexts = contexts_from_arg(args.gpu)
+    check_dataset_root(args.dataset)
+    resume = runs.read_resume_state(resume_dir, cfg, len(contexts)) if resume_dir else None
+    setup_logging(None, args.debug)
+    set_seed(cfg.TRAIN.seed)
+    train, test = read_data(args, cfg)
+    x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
+    # The run folder is made only once the data is known to be good: a bad dataset leaves nothing.
+    run_dir, log_file, stats = open_run(args, cfg, x_train, y_train, resume)
     log.info('devices: %s, mxnet %s', contexts, mx.__version__)
 
     # The whole training set goes to every device once; batches are gathered there.
@@ -102,17 +128,7 @@ def main():
     log.info('train frames %d (subjects %s), test frames %d (subjects %s)', data.size,
              cfg.DATASET.train_subjects, len(test['ids']), cfg.DATASET.test_subjects)
     del x_train, y_train, train
-
-    net = build_network(cfg.NETWORK)
-    initialize_network(net, cfg.NETWORK, contexts)
-    if cfg.NETWORK.hybrid:
-        net.hybridize(static_alloc=True, static_shape=True)
-    trainer = make_trainer(net, cfg.TRAIN)
-    first, step, curves, elapsed = 1, 0, [], 0.0
-    if resume:
-        runs.load_resume_weights(net, trainer, run_dir, resume, contexts)
-        first, step, curves, elapsed = (resume['epoch'] + 1, resume['step'], resume['curves'],
-                                        resume['elapsed'])
+    net, trainer, (first, step, curves, elapsed) = build_training(cfg, contexts, run_dir, resume)
 
     end = cfg.TRAIN.end_epoch
     every = max(1, end // max(1, cfg.TRAIN.checkpoints))

@@ -52,12 +52,13 @@ class DeviceAugment:
         s3, m3 = stats['std3d'].astype(np.float32), stats['mean3d'].astype(np.float32)
         perm2 = np.stack([2 * INPUT_SWAP, 2 * INPUT_SWAP + 1], axis=1).ravel()
         perm3 = np.stack([3 * OUTPUT_SWAP, 3 * OUTPUT_SWAP + 1, 3 * OUTPUT_SWAP + 2], axis=1).ravel()
-        sign2 = np.tile([-1.0, 1.0], 16).astype(np.float32)
-        sign3 = np.tile([-1.0, 1.0, 1.0], 16).astype(np.float32)
+        n_in, n_out = len(h36m.INPUT_JOINTS), len(h36m.OUTPUT_JOINTS)
+        sign2 = np.tile([-1.0, 1.0], n_in).astype(np.float32)
+        sign3 = np.tile([-1.0, 1.0, 1.0], n_out).astype(np.float32)
         # x' = (sign * (x[perm] * s[perm] + m[perm]) + 2 cx * is_u - m) / s
         self.host = {
             'x_scale': sign2 * s2[perm2] / s2, 'x_shift': (sign2 * m2[perm2] - m2) / s2,
-            'x_cx': np.tile([2.0, 0.0], 16).astype(np.float32) / s2,
+            'x_cx': np.tile([2.0, 0.0], n_in).astype(np.float32) / s2,
             'y_scale': sign3 * s3[perm3] / s3, 'y_shift': (sign3 * m3[perm3] - m3) / s3,
             'perm2': perm2.astype(np.int64), 'perm3': perm3.astype(np.int64),
             'noise': (self.sigma / s2).astype(np.float32)}

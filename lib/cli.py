@@ -1,7 +1,8 @@
-"""Command-line pieces shared by train.py and test.py: options, devices, error handling."""
+"""Command-line pieces shared by the commands: options, devices, logging, error handling."""
 import argparse
 import logging
 import os
+import re
 import sys
 
 import mxnet as mx
@@ -9,10 +10,23 @@ import mxnet as mx
 from lib.errors import PoseError
 
 
-def base_parser(description, dataset=True):
+def description(doc):
+    """The first line of a command's docstring, for --help."""
+    return doc.strip().split('\n')[0]
+
+
+def parser_for(doc):
+    """An ArgumentParser described by the first line of `doc`; a value like -1,-1 after an
+    option is taken as a value, not as an option (argparse knows only plain negative numbers)."""
+    parser = argparse.ArgumentParser(description=description(doc))
+    parser._negative_number_matcher = re.compile(r'^-\d[\d,.]*$')
+    return parser
+
+
+def base_parser(doc, dataset=True):
     """The seed's options (--gpu, --root, --dataset, --debug) plus --cfg; without --root and
     --dataset when the command reads no dataset."""
-    parser = argparse.ArgumentParser(description=description)
+    parser = parser_for(doc)
     parser.add_argument('--gpu', default='-1',
                         help='GPUs to use, e.g. 0 or 0,1,2,3; -1 for the CPU (default)')
     if dataset:
@@ -55,6 +69,24 @@ def contexts_from_arg(gpu):
         raise PoseError('--gpu %s: GPU %s not found, MXNet sees %d GPU(s) (ids 0..%d); use --gpu '
                         '-1 for the CPU' % (text, missing[0], available, available - 1))
     return [mx.gpu(i) for i in ids]
+
+
+def setup_logging(log_file=None, debug=False):
+    """Log to the console and, when given, to a file: one format, no print() elsewhere."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    fmt = logging.Formatter('[%(asctime)s] %(message)s', '%Y-%m-%d %H:%M:%S')
+    console = logging.StreamHandler(sys.stdout)
+    console.setFormatter(fmt)
+    root.addHandler(console)
+    if log_file:
+        os.makedirs(os.path.dirname(log_file) or '.', exist_ok=True)
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
 
 
 def run(main):

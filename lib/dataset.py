@@ -183,6 +183,11 @@ def load_subjects(dataset_root, subjects, distortion=False, cache_dir=None, prog
                   'subjects %s' % list(subjects))
 
 
+def cache_folder(root, dataset_cfg):
+    """ROOT/output/cache, or None when DATASET.cache is off."""
+    return os.path.join(root, 'output', 'cache') if dataset_cfg.cache else None
+
+
 def load_dataset(dataset_root, subjects, dataset_cfg, input_2d='gt', cache_dir=None,
                  progress=None, workers=None):
     """Arrays for `subjects` from the source of config section DATASET; the 2D input is the

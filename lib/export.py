@@ -1,5 +1,6 @@
 """ONNX export of a trained run: raw 2D pixels (B, 32) in, root-relative 3D mm (B, 48) out, the
-normalisation built in, the batch dimension free."""
+normalisation built in (and, as an option, infer.py's rescaling of detector pixels to the
+training scale), the batch dimension free."""
 import os
 import tempfile
 
@@ -7,22 +8,50 @@ import mxnet as mx
 import numpy as np
 from mxnet.gluon import nn
 
+from lib import h36m
 from lib.files import atomic_path
-from lib.model import LiftingNetwork
+from lib.model import build_network
 
 
 class WithNormalisation(nn.HybridBlock):
-    """(x_px - mean2d) / std2d -> network -> * std3d + mean3d."""
+    """[rescale ->] (x_px - mean2d) / std2d -> network -> * std3d + mean3d.
 
-    def __init__(self, net, stats, **kwargs):
+    rescale: first move each pose's pelvis onto the training mean pose's and scale it so that
+    the RMS distance of its joints from their centroid is the mean pose's, as
+    lib.keypoints.rescale_to_training does for infer.py."""
+
+    def __init__(self, net, stats, rescale=False, **kwargs):
         super().__init__(**kwargs)
-        self.net = net
+        self.net, self.rescale = net, rescale
+        joints = len(h36m.INPUT_JOINTS)
+        mean = stats['mean2d'].reshape(joints, 2)
+        spread = np.sqrt(((mean - mean.mean(axis=0)) ** 2).sum(axis=1).mean())
+        root = h36m.INPUT_JOINTS.index(h36m.ROOT)
+        consts = {key: stats[key].reshape(1, -1) for key in ('mean2d', 'std2d', 'mean3d', 'std3d')}
+        # The rescaling as matrix products (ONNX's reductions differ between opsets, a product
+        # does not): x @ centre removes each coordinate's mean over the joints, x @ to_root
+        # puts the root's (u, v) in every joint's place.
+        size = h36m.INPUT_SIZE
+        average = np.kron(np.ones((joints, joints)) / joints, np.eye(2))
+        to_root = np.zeros((size, size))
+        to_root[2 * root:2 * root + 2] = np.tile(np.eye(2), joints)
+        consts['centre'] = np.eye(size) - average
+        consts['to_root'] = to_root
+        consts['per_joint'] = np.ones((size, 1)) / joints
+        consts['mean_root'] = np.tile(mean[root], joints).reshape(1, -1)
+        consts['mean_spread'] = np.array([[spread]])
         with self.name_scope():
-            for key in ('mean2d', 'std2d', 'mean3d', 'std3d'):
-                const = mx.nd.array(stats[key].reshape(1, -1).astype(np.float32))
+            for key, value in consts.items():
+                const = mx.nd.array(value.astype(np.float32))
                 setattr(self, key, self.params.get_constant(key, const))
 
-    def hybrid_forward(self, F, x, mean2d, std2d, mean3d, std3d):
+    def hybrid_forward(self, F, x, mean2d, std2d, mean3d, std3d, centre, to_root, per_joint,
+                       mean_root, mean_spread):
+        if self.rescale:
+            spread = F.sqrt(F.dot(F.square(F.dot(x, centre)), per_joint))        # (B, 1) px
+            scale = F.broadcast_div(mean_spread, F.maximum(spread, 1e-6))
+            moved = F.broadcast_mul(x - F.dot(x, to_root), scale)
+            x = F.broadcast_add(moved, mean_root)
         y = self.net(F.broadcast_div(F.broadcast_sub(x, mean2d), std2d))
         return F.broadcast_add(F.broadcast_mul(y, std3d), mean3d)
 
@@ -30,9 +59,7 @@ class WithNormalisation(nn.HybridBlock):
 def plain_copy(net, net_cfg):
     """A LiftingNetwork without max-norm whose weights are the trained network's effective ones
     (max-norm folded into the weights), so that the export needs only standard operators."""
-    plain = LiftingNetwork(num_joints=net_cfg.nJoints, linear_size=net_cfg.linear_size,
-                           num_blocks=net_cfg.nResBlock, dropout=net_cfg.dropout,
-                           bn_momentum=net_cfg.bn_momentum, bn_epsilon=net_cfg.bn_epsilon)
+    plain = build_network(net_cfg, max_norm=False)
     plain.initialize(ctx=mx.cpu())
     for src, dst in zip(net.dense_layers(), plain.dense_layers()):
         w = src.weight.data(src.weight.list_ctx()[0]).as_in_context(mx.cpu())
@@ -47,22 +74,23 @@ def plain_copy(net, net_cfg):
     return plain
 
 
-def export_onnx(net, net_cfg, stats, path):
-    """Write the network with its normalisation as ONNX (opset of mxnet's exporter) at `path`,
-    atomically. Input 'data' (batch, 32) float32 pixels; output (batch, 48) mm."""
+def export_onnx(net, net_cfg, stats, path, rescale=False):
+    """Write the network with its normalisation (and infer.py's rescaling when `rescale`) as
+    ONNX (opset of mxnet's exporter) at `path`, atomically. Input 'data' (batch, 32) float32
+    pixels; output (batch, 48) mm."""
     import onnx
-    wrapped = WithNormalisation(plain_copy(net, net_cfg), stats)
+    wrapped = WithNormalisation(plain_copy(net, net_cfg), stats, rescale)
     wrapped.initialize(ctx=mx.cpu())
     wrapped.hybridize()
-    wrapped(mx.nd.zeros((1, 2 * net_cfg.nJoints)))
+    wrapped(mx.nd.zeros((1, h36m.INPUT_SIZE)))
     with tempfile.TemporaryDirectory() as tmp:
         prefix = os.path.join(tmp, 'model')
         wrapped.export(prefix)
         sym, args, auxs = mx.model.load_checkpoint(prefix, 0)
         onnx_tmp = os.path.join(tmp, 'model.onnx')
-        mx.onnx.export_model(sym, {**args, **auxs}, in_shapes=[(1, 2 * net_cfg.nJoints)],
+        mx.onnx.export_model(sym, {**args, **auxs}, in_shapes=[(1, h36m.INPUT_SIZE)],
                              in_types=[np.float32], onnx_file_path=onnx_tmp, dynamic=True,
-                             dynamic_input_shapes=[(None, 2 * net_cfg.nJoints)])
+                             dynamic_input_shapes=[(None, h36m.INPUT_SIZE)])
         model = onnx.load(onnx_tmp)
     # The exporter lists the weights as graph inputs too; keep only the real input so that
     # runtimes treat the weights as constants.

@@ -1,6 +1,8 @@
 """Figures: sample frames (2D input, true 3D, predicted 3D), Protocol #1/#2 per action, and
 training curves. Matplotlib with the Agg backend; every PNG is written atomically."""
 
+import os
+
 import matplotlib
 import matplotlib.ticker
 
@@ -12,9 +14,6 @@ from lib import h36m  # noqa: E402
 from lib.files import atomic_path  # noqa: E402
 
 LEFT_COLOUR, RIGHT_COLOUR, CENTRE_COLOUR = '#d62728', '#1f77b4', '#444444'
-PAPER_ORDER = ('Directions', 'Discussion', 'Eating', 'Greeting', 'Phoning', 'Photo', 'Posing',
-               'Purchases', 'Sitting', 'SittingDown', 'Smoking', 'Waiting', 'WalkDog', 'Walking',
-               'WalkTogether')
 
 
 def _bone_colour(child):
@@ -30,18 +29,25 @@ def _bones(joints):
     return [(j, h36m.PARENTS[j]) for j in joints if h36m.PARENTS[j] >= 0 and h36m.PARENTS[j] in joints]
 
 
-def draw_2d(ax, pose2d, title):
+def draw_2d(ax, pose2d, title, image=None):
     """2D skeleton in pixels, image axes (v down). pose2d (17, 2); Neck/Nose is not an input,
-    so the head is joined to the thorax."""
-    shown = [j for j in range(17) if j != 9]
+    so the head is joined to the thorax. With `image` (H, W[, 3]) the skeleton is drawn on it,
+    in the image's own pixel coordinates."""
+    if image is not None:
+        ax.imshow(image)
+    shown = list(h36m.INPUT_JOINTS)
     for child, parent in _bones(shown) + [(10, 8)]:
         ax.plot(pose2d[[parent, child], 0], pose2d[[parent, child], 1], '-o', ms=2, lw=2,
                 color=_bone_colour(child))
-    # A square window around the body, so that every frame is drawn at its own scale.
-    centre = (pose2d[shown].max(axis=0) + pose2d[shown].min(axis=0)) / 2
-    half = 0.6 * np.ptp(pose2d[shown], axis=0).max() + 1.0
-    ax.set_xlim(centre[0] - half, centre[0] + half)
-    ax.set_ylim(centre[1] + half, centre[1] - half)     # image v grows downwards
+    if image is not None:
+        ax.set_xlim(0, image.shape[1])
+        ax.set_ylim(image.shape[0], 0)
+    else:
+        # A square window around the body, so that every frame is drawn at its own scale.
+        centre = (pose2d[shown].max(axis=0) + pose2d[shown].min(axis=0)) / 2
+        half = 0.6 * np.ptp(pose2d[shown], axis=0).max() + 1.0
+        ax.set_xlim(centre[0] - half, centre[0] + half)
+        ax.set_ylim(centre[1] + half, centre[1] - half)     # image v grows downwards
     ax.set_aspect('equal')
     ax.set_xlabel('u (px)')
     ax.set_ylabel('v (px)')
@@ -50,7 +56,7 @@ def draw_2d(ax, pose2d, title):
 
 def draw_3d(ax, pose3d, title, radius=900.0):
     """3D skeleton (17, 3) camera-frame mm, drawn with up as up: plot axes (x, z, -y)."""
-    for child, parent in _bones(list(range(17))):
+    for child, parent in _bones(list(range(h36m.NUM_JOINTS))):
         seg = pose3d[[parent, child]]
         ax.plot(seg[:, 0], seg[:, 2], -seg[:, 1], '-o', ms=2, lw=2, color=_bone_colour(child))
     centre = pose3d[0]
@@ -78,7 +84,7 @@ def sample_figure(pose2d, gt3d, pred3d, labels):
     for i in range(k):
         draw_2d(fig.add_subplot(k, 3, 3 * i + 1), pose2d[i], '%s\n2D input' % labels[i])
         draw_3d(fig.add_subplot(k, 3, 3 * i + 2, projection='3d'), gt3d[i], 'ground truth 3D')
-        err = np.linalg.norm(pred3d[i] - gt3d[i], axis=-1).sum() / 17
+        err = np.linalg.norm(pred3d[i] - gt3d[i], axis=-1).mean()   # the 17-joint convention
         draw_3d(fig.add_subplot(k, 3, 3 * i + 3, projection='3d'), pred3d[i],
                 'prediction (MPJPE %.1f mm)' % err)
     fig.tight_layout()
@@ -100,7 +106,7 @@ def frame_label(row):
 
 def action_figure(results):
     """Grouped bars of Protocol #1 and #2 per action (paper order), Average marked."""
-    names = [n for n in PAPER_ORDER if n in results['protocol1']]
+    names = [n for n in h36m.PAPER_ACTION_ORDER if n in results['protocol1']]
     x = np.arange(len(names))
     p1 = [results['protocol1'][n] for n in names]
     p2 = [results['protocol2'][n] for n in names]
@@ -151,10 +157,37 @@ def save_figure(fig, path, dpi=100):
         plt.close(fig)
 
 
-def lift_figure(pose2d, pred3d, label):
-    """One frame of infer.py: the 2D input (17, 2) px beside the predicted 3D (17, 3) mm."""
+def lift_figure(pose2d, pred3d, label, image=None):
+    """One frame of infer.py: the 2D input (17, 2) in the detector's pixels (on `image` when
+    given) beside the predicted 3D (17, 3) mm."""
     fig = plt.figure(figsize=(8, 4))
-    draw_2d(fig.add_subplot(1, 2, 1), pose2d, '%s\n2D input' % label)
+    draw_2d(fig.add_subplot(1, 2, 1), pose2d, '%s\n2D input' % label, image)
     draw_3d(fig.add_subplot(1, 2, 2, projection='3d'), pred3d, 'predicted 3D')
     fig.tight_layout()
     return fig
+
+
+def save_animation(pose2d, pred3d, labels, path, fps=10):
+    """A track as an animation: per frame the 2D input (F, 17, 2) px beside the predicted 3D
+    (F, 17, 3) mm, labels F strings. GIF by matplotlib's Pillow writer; .mp4 needs ffmpeg.
+    Written under a temporary name and renamed."""
+    from matplotlib import animation
+    fig = plt.figure(figsize=(8, 4))
+    ax2 = fig.add_subplot(1, 2, 1)
+    ax3 = fig.add_subplot(1, 2, 2, projection='3d')
+
+    def draw(i):
+        ax2.cla()
+        ax3.cla()
+        draw_2d(ax2, pose2d[i], '%s\n2D input' % labels[i])
+        draw_3d(ax3, pred3d[i], 'predicted 3D')
+
+    anim = animation.FuncAnimation(fig, draw, frames=len(pose2d))
+    writer = (animation.FFMpegWriter(fps=fps) if path.endswith('.mp4')
+              else animation.PillowWriter(fps=fps))
+    suffix = '.tmp' + os.path.splitext(path)[1]
+    try:
+        with atomic_path(path, suffix) as tmp:
+            anim.save(tmp, writer=writer, dpi=80)
+    finally:
+        plt.close(fig)

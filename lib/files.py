@@ -1,6 +1,10 @@
-"""Atomic file writes: write under a temporary name beside the target, then rename."""
+"""Writing and reading small files safely: atomic writes (temporary name, then rename), text and
+JSON, and one JSON reader whose failures are PoseErrors."""
 import contextlib
+import json
 import os
+
+from lib.errors import PoseError
 
 
 @contextlib.contextmanager
@@ -17,3 +21,25 @@ def atomic_path(path, suffix='.tmp'):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_text(text, path):
+    """Write a text file atomically."""
+    with atomic_path(path) as tmp, open(tmp, 'w') as f:
+        f.write(text)
+
+
+def write_json(value, path, indent=2):
+    """Write a JSON-serialisable value atomically."""
+    write_text(json.dumps(value, indent=indent), path)
+
+
+def read_json(path):
+    """A JSON file's content, or None when it does not exist; a broken one is a PoseError."""
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise PoseError('%s: unreadable (%s)' % (path, e))

@@ -1,198 +1,250 @@
-"""Reading 2D keypoints of other tools and mapping them to the 17 Human3.6M joints.
+"""2D keypoints of other tools: layouts, mapping to the 17 Human3.6M joints, missing joints.
 
-Every reader returns a list of tracks, one per person: dict with 'frames' (F,) int frame
-numbers and 'points' (F, 17, 3) float64 = u, v in pixels and a confidence in [0, 1] (1 where
-the format has none). Joints that a format lacks are derived:
+A layout is a tuple of keypoint names (LAYOUTS). Every mapping goes through the names, so a
+file that lists its own keypoint names in any order is read by them. The 17 Human3.6M joints
+are made from a layout's keypoints as follows (the first rule whose sources are all seen wins):
 
-| H36M joint | from COCO-17 | from OpenPose BODY_25 |
-|---|---|---|
-| Hip (pelvis) | mid-point of the hips | MidHip |
-| Thorax | mid-point of the shoulders | Neck |
-| Spine | mid-point of pelvis and thorax | same |
-| Neck/Nose | nose | Nose |
-| Head | mean of eyes and ears | mean of eyes and ears |
-| hips, knees, feet (ankles), shoulders, elbows, wrists | the same joints | the same joints |
+| H36M joint | from |
+|---|---|
+| Hip (pelvis) | Hip/MidHip; else the mid-point of the hips (a hip that is not seen is its own side's shoulder plus the other side's shoulder-to-hip vector) |
+| Thorax | Thorax; Neck; the mid-point of the shoulders |
+| Spine | Spine; the mid-point of pelvis and thorax |
+| Neck/Nose | Neck/Nose; Nose (not a network input) |
+| Head | Head/HeadTop; the mean of the eyes and ears that are seen; the nose moved a quarter of the thorax-to-nose distance further from the thorax |
+| hips, knees, ankles (Foot), shoulders, elbows, wrists | the same joints |
 
-A derived joint's confidence is the lowest of its sources'. The Head of Human3.6M is the top of
-the head, so the mean of eyes and ears sits a few centimetres low; Neck/Nose is not a network
-input (DESIGN.md section 3).
+Human3.6M's Head is the top of the head, so the mean of eyes and ears sits a few cm low.
+A keypoint is missing (NaN) when its confidence is below the threshold or when it sits at
+exactly (0, 0), which is how OpenPose, COCO and AlphaPose write a joint they did not find.
 """
-import glob
-import json
-import os
+import re
 
 import numpy as np
 
 from lib import h36m
 from lib.errors import PoseError
 
-FORMATS = ('h36m', 'coco', 'body25')
+_COCO = ('Nose', 'LEye', 'REye', 'LEar', 'REar', 'LShoulder', 'RShoulder', 'LElbow', 'RElbow',
+         'LWrist', 'RWrist', 'LHip', 'RHip', 'LKnee', 'RKnee', 'LAnkle', 'RAnkle')
+_HALPE26 = _COCO + ('Head', 'Neck', 'Hip', 'LBigToe', 'RBigToe', 'LSmallToe', 'RSmallToe',
+                    'LHeel', 'RHeel')
+LAYOUTS = {
+    # Human3.6M order; its Foot joints are the ankles.
+    'h36m': ('Hip', 'RHip', 'RKnee', 'RAnkle', 'LHip', 'LKnee', 'LAnkle', 'Spine', 'Thorax',
+             'Neck/Nose', 'Head', 'LShoulder', 'LElbow', 'LWrist', 'RShoulder', 'RElbow',
+             'RWrist'),
+    # COCO keypoints (COCO, mmpose and AlphaPose COCO models, most detectors' results).
+    'coco': _COCO,
+    # OpenPose BODY_25 (MidHip is the pelvis, Neck the mid-point of the shoulders).
+    'body25': ('Nose', 'Neck', 'RShoulder', 'RElbow', 'RWrist', 'LShoulder', 'LElbow', 'LWrist',
+               'Hip', 'RHip', 'RKnee', 'RAnkle', 'LHip', 'LKnee', 'LAnkle', 'REye', 'LEye',
+               'REar', 'LEar', 'LBigToe', 'LSmallToe', 'LHeel', 'RBigToe', 'RSmallToe',
+               'RHeel'),
+    # OpenPose COCO-18 (the COCO model of OpenPose: COCO's joints plus Neck, another order).
+    'openpose18': ('Nose', 'Neck', 'RShoulder', 'RElbow', 'RWrist', 'LShoulder', 'LElbow',
+                   'LWrist', 'RHip', 'RKnee', 'RAnkle', 'LHip', 'LKnee', 'LAnkle', 'REye', 'LEye',
+                   'REar', 'LEar'),
+    # AlphaPose / Halpe full body: COCO's 17, then Head (top), Neck, Hip (pelvis) and the feet;
+    # Halpe-136 adds 68 face and 2 x 21 hand keypoints after these 26.
+    'halpe26': _HALPE26,
+    'halpe136': _HALPE26 + tuple('Face%d' % i for i in range(68))
+    + tuple('LHand%d' % i for i in range(21)) + tuple('RHand%d' % i for i in range(21)),
+    # MediaPipe Pose (BlazePose), 33 landmarks.
+    'mediapipe': ('Nose', 'LEyeInner', 'LEye', 'LEyeOuter', 'REyeInner', 'REye', 'REyeOuter',
+                  'LEar', 'REar', 'MouthLeft', 'MouthRight', 'LShoulder', 'RShoulder', 'LElbow',
+                  'RElbow', 'LWrist', 'RWrist', 'LPinky', 'RPinky', 'LIndex', 'RIndex', 'LThumb',
+                  'RThumb', 'LHip', 'RHip', 'LKnee', 'RKnee', 'LAnkle', 'RAnkle', 'LHeel',
+                  'RHeel', 'LFootIndex', 'RFootIndex'),
+}
+# Layouts with the same number of keypoints, which a file without names cannot tell apart.
+FORMATS = ('auto', 'h36m', 'coco', 'coco-annotations', 'body25', 'openpose18', 'halpe26',
+           'halpe136', 'mmpose', 'mediapipe')
 
-# (H36M joint, source joints averaged) for the two detector layouts.
-COCO_TO_H36M = {0: (11, 12), 1: (12,), 2: (14,), 3: (16,), 4: (11,), 5: (13,), 6: (15,),
-                8: (5, 6), 9: (0,), 10: (1, 2, 3, 4), 11: (5,), 12: (7,), 13: (9,), 14: (6,),
-                15: (8,), 16: (10,)}
-BODY25_TO_H36M = {0: (8,), 1: (9,), 2: (10,), 3: (11,), 4: (12,), 5: (13,), 6: (14,), 8: (1,),
-                  9: (0,), 10: (15, 16, 17, 18), 11: (5,), 12: (6,), 13: (7,), 14: (2,),
-                  15: (3,), 16: (4,)}
-NUM_SOURCE_JOINTS = {'h36m': 17, 'coco': 17, 'body25': 25}
+# Other spellings of keypoint names found in files (after normalise_name).
+_SYNONYMS = {'pelvis': 'hip', 'midhip': 'hip', 'root': 'hip', 'lfoot': 'lankle',
+             'rfoot': 'rankle', 'headtop': 'head', 'tophead': 'head', 'necknose': 'necknose',
+             'chest': 'thorax', 'upperneck': 'neck', 'neckbase': 'necknose'}
 
 
-def to_h36m(points, mapping):
-    """(N, J, 3) keypoints of another layout -> (N, 17, 3) by a mapping as above; Spine is the
-    mid-point of Hip and Thorax."""
-    out = np.zeros(points.shape[:-2] + (17, 3))
-    for joint, sources in mapping.items():
-        src = points[..., list(sources), :]
-        out[..., joint, :2] = src[..., :2].mean(axis=-2)
-        out[..., joint, 2] = src[..., 2].min(axis=-1)
-    out[..., 7, :2] = (out[..., 0, :2] + out[..., 8, :2]) / 2
-    out[..., 7, 2] = np.minimum(out[..., 0, 2], out[..., 8, 2])
+def normalise_name(name):
+    """'left_shoulder', 'LShoulder', 'L Shoulder' -> 'lshoulder'; synonyms to one spelling."""
+    text = re.sub(r'[^a-z0-9]', '', str(name).lower().replace('left', 'l').replace('right', 'r'))
+    return _SYNONYMS.get(text, text)
+
+
+def layout_from_names(names, where):
+    """A known layout whose names equal `names` (in order), else the names themselves: a file
+    that names its keypoints is read by those names. Names that say nothing we use are fine;
+    a file that names none of the joints we need is an error."""
+    norm = [normalise_name(n) for n in names]
+    for layout, known in LAYOUTS.items():
+        if norm == [normalise_name(n) for n in known]:
+            return layout
+    useful = {normalise_name(n) for n in LAYOUTS['h36m'] + _COCO + ('Neck', 'Head')}
+    if not useful & set(norm):
+        raise PoseError('%s: keypoint names %s name no body joint this project knows'
+                        % (where, ', '.join(map(str, names[:6]))))
+    return tuple(str(n) for n in names)
+
+
+def layout_names(layout):
+    """The keypoint names of a layout (a name in LAYOUTS, or a tuple of names)."""
+    if isinstance(layout, tuple):
+        return layout
+    if layout not in LAYOUTS:
+        raise PoseError('layout %r: expected one of %s' % (layout, ', '.join(LAYOUTS)))
+    return LAYOUTS[layout]
+
+
+def missing_to_nan(points, min_confidence):
+    """(..., J, 3) u, v, confidence -> (..., J, 2) with NaN where the confidence is below
+    `min_confidence` or the point is exactly (0, 0) (a joint the detector did not find)."""
+    points = np.asarray(points, dtype=np.float64)
+    xy = points[..., :2].copy()
+    missing = (points[..., 2] < min_confidence) | np.all(points[..., :2] == 0, axis=-1)
+    xy[missing] = np.nan
+    return xy
+
+
+def _mean_all(*parts):
+    """Mean of (F, 2) arrays, NaN where any is NaN."""
+    return np.mean(np.stack(parts), axis=0)
+
+
+def _mean_seen(*parts):
+    """Mean of the (F, 2) arrays that are not NaN, NaN where none is seen."""
+    stack = np.stack(parts)
+    seen = ~np.isnan(stack[..., 0])
+    total = np.where(seen[..., None], stack, 0).sum(axis=0)
+    count = seen.sum(axis=0)[:, None]
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _first(*candidates):
+    """Per frame, the first candidate (F, 2) that is not NaN."""
+    out = candidates[0].copy()
+    for c in candidates[1:]:
+        gap = np.isnan(out[:, 0])
+        out[gap] = c[gap]
     return out
 
 
-def _as_points(values, joints, where):
-    """A flat or nested list of numbers -> (joints, 3) with confidence 1 when absent."""
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise PoseError('%s: keypoints must be numbers' % where)
-    if arr.ndim == 1 and arr.size in (2 * joints, 3 * joints):
-        arr = arr.reshape(joints, -1)
-    if arr.ndim != 2 or arr.shape[0] != joints or arr.shape[1] not in (2, 3):
-        raise PoseError('%s: expected %d keypoints of (u, v) or (u, v, confidence), got shape %s'
-                        % (where, joints, arr.shape))
-    if arr.shape[1] == 2:
-        arr = np.concatenate([arr, np.ones((joints, 1))], axis=1)
-    if not np.all(np.isfinite(arr)):
-        raise PoseError('%s: NaN or infinity among the keypoints' % where)
-    return arr
+def to_h36m(points, layout, min_confidence=0.1):
+    """Keypoints (F, J, 2|3) of `layout` (pixels, with a confidence when 3 columns) -> the 17
+    Human3.6M joints (F, 17, 2) pixels, NaN where a joint is missing, by the rules of the
+    module docstring."""
+    names = layout_names(layout)
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 3 or points.shape[1] != len(names) or points.shape[2] not in (2, 3):
+        raise PoseError('keypoints: expected shape (frames, %d, 2 or 3) for layout %s, got %s'
+                        % (len(names), layout if isinstance(layout, str) else 'of the file',
+                           points.shape))
+    if points.shape[2] == 2:
+        points = np.concatenate([points, np.ones(points.shape[:2] + (1,))], axis=2)
+    xy = missing_to_nan(points, min_confidence)
+    index = {}
+    for i, n in enumerate(names):
+        index.setdefault(normalise_name(n), i)
+    nan = np.full((len(xy), 2), np.nan)
+
+    def get(name):
+        i = index.get(normalise_name(name))
+        return xy[:, i] if i is not None else nan
+
+    lsh, rsh = get('LShoulder'), get('RShoulder')
+    # A hip that is not seen: its shoulder plus the other side's shoulder-to-hip vector.
+    lhip = _first(get('LHip'), lsh + get('RHip') - rsh)
+    rhip = _first(get('RHip'), rsh + get('LHip') - lsh)
+    pelvis = _first(get('Hip'), _mean_all(get('LHip'), get('RHip')), _mean_all(lhip, rhip))
+    thorax = _first(get('Thorax'), get('Neck'), _mean_all(lsh, rsh))
+    nose = get('Nose')
+    head = _first(get('Head'),
+                  _mean_seen(get('LEye'), get('REye'), get('LEar'), get('REar')),
+                  nose + 0.25 * (nose - thorax))
+    joints = {'Hip': pelvis, 'RHip': rhip, 'RAnkle': get('RAnkle'), 'RKnee': get('RKnee'),
+              'LHip': lhip, 'LKnee': get('LKnee'), 'LAnkle': get('LAnkle'),
+              'Spine': _first(get('Spine'), _mean_all(pelvis, thorax)), 'Thorax': thorax,
+              'Neck/Nose': _first(get('Neck/Nose'), nose), 'Head': head,
+              'LShoulder': lsh, 'LElbow': get('LElbow'), 'LWrist': get('LWrist'),
+              'RShoulder': rsh, 'RElbow': get('RElbow'), 'RWrist': get('RWrist')}
+    return np.stack([joints[n] for n in LAYOUTS['h36m']], axis=1)
 
 
-def _load_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except OSError as e:
-        raise PoseError('%s: cannot read (%s)' % (path, e.strerror))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise PoseError('%s: not valid JSON (%s)' % (path, str(e).splitlines()[0][:100]))
+class Track:
+    """One person's 2D poses over time, ready for the network.
+
+    pose2d (F, 17, 2) pixels with every input joint filled where `kept`; kept (F,) bool;
+    reasons {frame index: why it was left out}; filled {frame index: names of filled joints}.
+    """
+
+    def __init__(self, pose2d, kept, reasons, filled):
+        self.pose2d, self.kept, self.reasons, self.filled = pose2d, kept, reasons, filled
 
 
-def read_h36m(path):
-    """Human3.6M 17-joint order: .npy (N, 17, 2|3), or JSON: a list of frames, each a list of 17
-    [u, v] or [u, v, c] (or {"keypoints": that list}). One person."""
-    if path.endswith('.npy'):
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise PoseError('%s: not a readable .npy array (%s)' % (path, e))
-        frames = list(arr) if arr.ndim == 3 else [arr]
-    else:
-        data = _load_json(path)
-        frames = data.get('keypoints') if isinstance(data, dict) else data
-        if not isinstance(frames, list):
-            raise PoseError('%s: expected a list of frames or {"keypoints": [...]}' % path)
-    if not frames:
-        raise PoseError('%s: no frames' % path)
-    points = np.stack([_as_points(f, 17, '%s frame %d' % (path, i)) for i, f in enumerate(frames)])
-    return [{'frames': np.arange(len(points)), 'points': points}]
+def prepare_track(pose2d, max_missing=4):
+    """Fill the missing input joints of one person's poses (F, 17, 2) px (NaN = missing, frames
+    in time order) -> Track.
+
+    A frame with more than `max_missing` of the 16 input joints missing is left out, with its
+    reason. Then each missing joint is interpolated linearly between the frames where it is
+    seen (before its first sighting it takes the first seen value, after the last the last);
+    a joint never seen in the track is placed from its parent as the other side's limb is
+    (e.g. RWrist = RElbow + LWrist - LElbow), or at its parent when that side is missing too."""
+    pose2d = np.array(pose2d, dtype=np.float64)
+    inputs = list(h36m.INPUT_JOINTS)
+    missing = np.isnan(pose2d[..., 0])
+    count = missing[:, inputs].sum(axis=1)
+    kept = count <= max_missing
+    reasons = {int(f): '%d of %d input joints missing (%s); at most %d may be filled'
+               % (count[f], len(inputs), ', '.join(h36m.JOINT_NAMES[j] for j in inputs
+                                                   if missing[f, j]), max_missing)
+               for f in np.flatnonzero(~kept)}
+    filled = {int(f): [h36m.JOINT_NAMES[j] for j in inputs if missing[f, j]]
+              for f in np.flatnonzero(kept & (count > 0))}
+    out = pose2d.copy()
+    rows = np.flatnonzero(kept)
+    if len(rows):
+        part = out[rows]
+        for j in inputs:
+            seen = ~np.isnan(part[:, j, 0])
+            if seen.all() or not seen.any():
+                continue
+            for axis in range(2):
+                part[:, j, axis] = np.interp(rows, rows[seen], part[seen, j, axis])
+        _fill_from_skeleton(part)
+        out[rows] = part
+    return Track(out.astype(np.float32), kept, reasons, filled)
 
 
-def read_coco(path):
-    """COCO keypoint results: a JSON list of {"image_id", "keypoints": [51 numbers], ...}
-    (the output of most 2D detectors). Frames are the sorted image ids; the k-th person of a
-    frame is track k."""
-    data = _load_json(path)
-    if isinstance(data, dict) and 'annotations' in data:
-        data = data['annotations']
-    if not isinstance(data, list) or not data:
-        raise PoseError('%s: expected a non-empty list of detections with "keypoints"' % path)
-    per_image = {}
-    for i, det in enumerate(data):
-        if not isinstance(det, dict) or 'keypoints' not in det:
-            raise PoseError('%s: detection %d has no "keypoints"' % (path, i))
-        points = _as_points(det['keypoints'], 17, '%s detection %d' % (path, i))
-        image = det.get('image_id', 0)
-        per_image.setdefault(image, []).append(points)
-    images = sorted(per_image, key=lambda k: (str(type(k)), k))
-    return _tracks([per_image[k] for k in images], COCO_TO_H36M)
+_MIRROR = {a: b for pair in h36m.FLIP_PAIRS for a, b in (pair, pair[::-1])}
 
 
-def read_body25(path):
-    """OpenPose BODY_25: a folder of *_keypoints.json files (one per frame, in name order) or
-    one such file: {"people": [{"pose_keypoints_2d": [75 numbers]}, ...]}."""
-    files = sorted(glob.glob(os.path.join(path, '*.json'))) if os.path.isdir(path) else [path]
-    if not files:
-        raise PoseError('%s: no .json files in this folder' % path)
-    frames = []
-    for f in files:
-        data = _load_json(f)
-        people = data.get('people') if isinstance(data, dict) else None
-        if not isinstance(people, list):
-            raise PoseError('%s: expected an OpenPose file with a "people" list' % f)
-        frames.append([_as_points(p.get('pose_keypoints_2d') if isinstance(p, dict) else None,
-                                  25, '%s person %d' % (f, k)) for k, p in enumerate(people)])
-    empty = [os.path.basename(f) for f, people in zip(files, frames) if not people]
-    if len(empty) == len(files):
-        raise PoseError('%s: no person in any frame' % path)
-    return _tracks(frames, BODY25_TO_H36M, empty)
-
-
-def _tracks(frames, mapping, empty=()):
-    """Per-frame lists of people -> tracks by position in the list."""
-    tracks = []
-    for k in range(max(len(people) for people in frames)):
-        idx = [i for i, people in enumerate(frames) if len(people) > k]
-        pts = np.stack([frames[i][k] for i in idx])
-        tracks.append({'frames': np.array(idx), 'points': to_h36m(pts, mapping)})
-    if empty:
-        tracks[0]['empty_frames'] = list(empty)
-    return tracks
-
-
-def read_keypoints(path, fmt):
-    """Tracks from a file or folder in format `fmt` (one of FORMATS)."""
-    if not os.path.exists(path):
-        raise PoseError('--input %s: no such file or folder' % path)
-    return {'h36m': read_h36m, 'coco': read_coco, 'body25': read_body25}[fmt](path)
-
-
-def fill_low_confidence(track, threshold, policy, where):
-    """Joints under `threshold` confidence: an error (policy 'error') or the same joint of the
-    previous frame of the track (policy 'previous'). Returns (F, 17, 2) pixels."""
-    points = track['points']
-    low = points[..., 2] < threshold
-    low[:, 9] = False                  # Neck/Nose is not a network input
-    if not low.any():
-        return points[..., :2].copy()
-    frame, joint = np.argwhere(low)[0]
-    if policy == 'error':
-        raise PoseError('%s: frame %d joint %d has confidence %.2f < %.2f (use --missing '
-                        'previous to fill it from the previous frame)'
-                        % (where, track['frames'][frame], joint, points[frame, joint, 2],
-                           threshold))
-    out = points[..., :2].copy()
-    for f in range(len(out)):           # sequential by nature: each fill uses the last one
-        if low[f].any():
-            if f == 0:
-                raise PoseError('%s: frame %d joint %d is below the confidence threshold and '
-                                'has no previous frame to fill from'
-                                % (where, track['frames'][0], int(np.argmax(low[0]))))
-            out[f, low[f]] = out[f - 1, low[f]]
-    return out
+def _fill_from_skeleton(pose2d):
+    """In place: joints still NaN (never seen) from their parent and the other side's limb,
+    root outwards, so that a parent is filled before its children."""
+    for j in range(1, h36m.NUM_JOINTS):           # PARENTS lists every parent before its child
+        gap = np.isnan(pose2d[:, j, 0])
+        if not gap.any():
+            continue
+        parent = h36m.PARENTS[j]
+        guess = pose2d[:, parent].copy()
+        if j in _MIRROR:
+            offset = pose2d[:, _MIRROR[j]] - pose2d[:, h36m.PARENTS[_MIRROR[j]]]
+            guess = np.where(np.isnan(offset), guess, guess + offset)
+        pose2d[gap, j] = guess[gap]
 
 
 def rescale_to_training(pose2d, mean2d):
-    """Bring 2D poses (N, 17, 2) of any image size into the training distribution: each frame's
-    input joints are centred on the pelvis of the training mean pose and scaled so that their
-    RMS distance from their centroid equals the mean pose's. mean2d (32,) is the training mean
-    of the 16 input joints (same order as lib.h36m.INPUT_JOINTS)."""
-    mean = mean2d.reshape(16, 2)
+    """Bring 2D poses (N, 17, 2) of any image size into the training distribution: each frame is
+    moved so that its pelvis sits on the training mean pose's and scaled so that the RMS
+    distance of its input joints from their centroid equals the mean pose's. mean2d (32,) is
+    the training mean of the input joints (lib.h36m.INPUT_JOINTS order)."""
+    mean = mean2d.reshape(len(h36m.INPUT_JOINTS), 2)
     mean_spread = np.sqrt(((mean - mean.mean(axis=0)) ** 2).sum(axis=1).mean())
     inputs = pose2d[:, h36m.INPUT_JOINTS]
     centroid = inputs.mean(axis=1, keepdims=True)
     spread = np.sqrt(((inputs - centroid) ** 2).sum(axis=2).mean(axis=1))
     scale = mean_spread / np.maximum(spread, 1e-6)
-    out = (pose2d - pose2d[:, :1]) * scale[:, None, None]
-    return out + mean[0]
+    root = h36m.INPUT_JOINTS.index(h36m.ROOT)
+    out = (pose2d - pose2d[:, h36m.ROOT:h36m.ROOT + 1]) * scale[:, None, None]
+    return out + mean[root]

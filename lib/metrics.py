@@ -1,5 +1,5 @@
 """Protocol #1 (MPJPE) and Protocol #2 (Procrustes-aligned MPJPE), batched over frames,
-and their summaries by action, joint and axis (DESIGN.md section 5).
+and their summaries by action, joint and axis (doc/conventions.md, "Evaluation").
 
 All poses are (N, 17, 3) mm, root-relative, with the root at the origin. Following the paper
 and the seed, Protocol #1 counts the root as a joint with zero error: the 16-joint sum is

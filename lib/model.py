@@ -4,6 +4,8 @@ import mxnet as mx
 import numpy as np
 from mxnet.gluon import nn
 
+from lib import h36m
+
 
 class MaxNormDense(nn.Dense):
     """Dense whose weight matrix is scaled to Frobenius norm at most 1 in the forward pass, as the
@@ -46,9 +48,10 @@ class ResidualBlock(nn.HybridBlock):
 
 
 class LiftingNetwork(nn.HybridBlock):
-    """z-scored 2D joints (B, 2*J) -> z-scored root-relative 3D joints (B, 3*J)."""
+    """z-scored 2D joints (B, 32) -> z-scored root-relative 3D joints (B, 48) (the sizes are
+    h36m.INPUT_SIZE and h36m.OUTPUT_SIZE)."""
 
-    def __init__(self, num_joints=16, linear_size=1024, num_blocks=2, dropout=0.5,
+    def __init__(self, linear_size=1024, num_blocks=2, dropout=0.5,
                  bn_momentum=0.9, bn_epsilon=1e-5, bn_global_stats=False, max_norm=False,
                  **kwargs):
         """bn_global_stats: BatchNorm uses its running statistics in training too (frozen
@@ -59,11 +62,11 @@ class LiftingNetwork(nn.HybridBlock):
                 'bn_global_stats': bn_global_stats, 'max_norm': max_norm}
         with self.name_scope():
             self.stem = nn.HybridSequential()
-            _linear_unit(self.stem, linear_size, 2 * num_joints, opts)
+            _linear_unit(self.stem, linear_size, h36m.INPUT_SIZE, opts)
             self.blocks = nn.HybridSequential()
             for _ in range(num_blocks):
                 self.blocks.add(ResidualBlock(linear_size, opts))
-            self.head = _dense(3 * num_joints, linear_size, max_norm)
+            self.head = _dense(h36m.OUTPUT_SIZE, linear_size, max_norm)
 
     def hybrid_forward(self, F, x):
         return self.head(self.blocks(self.stem(x)))
@@ -107,12 +110,13 @@ class KaimingTruncatedNormal(mx.init.Initializer):
 INITIALIZERS = {'msraprelu': mx.init.MSRAPrelu, 'kaiming_truncnormal': KaimingTruncatedNormal}
 
 
-def build_network(net_cfg):
-    """The network described by config section NETWORK (not yet initialised)."""
-    return LiftingNetwork(num_joints=net_cfg.nJoints, linear_size=net_cfg.linear_size,
-                          num_blocks=net_cfg.nResBlock, dropout=net_cfg.dropout,
-                          bn_momentum=net_cfg.bn_momentum, bn_epsilon=net_cfg.bn_epsilon,
-                          max_norm=net_cfg.max_norm)
+def build_network(net_cfg, max_norm=None):
+    """The network described by config section NETWORK (not yet initialised); `max_norm`
+    overrides NETWORK.max_norm when given."""
+    return LiftingNetwork(linear_size=net_cfg.linear_size, num_blocks=net_cfg.nResBlock,
+                          dropout=net_cfg.dropout, bn_momentum=net_cfg.bn_momentum,
+                          bn_epsilon=net_cfg.bn_epsilon,
+                          max_norm=net_cfg.max_norm if max_norm is None else max_norm)
 
 
 def initialize_network(net, net_cfg, contexts):

@@ -28,7 +28,7 @@ def network_targets(pose3d):
 def targets_to_pose(targets):
     """(N, 48) root-relative mm -> (N, 17, 3) with the root at the origin."""
     n = len(targets)
-    pose = np.zeros((n, 17, 3), dtype=targets.dtype)
+    pose = np.zeros((n, h36m.NUM_JOINTS, 3), dtype=targets.dtype)
     pose[:, h36m.OUTPUT_JOINTS] = targets.reshape(n, len(h36m.OUTPUT_JOINTS), 3)
     return pose
 
@@ -64,15 +64,16 @@ def save_stats(stats, path):
         np.savez(tmp, **{k: stats[k] for k in STAT_KEYS})
 
 
-def load_stats(path, num_inputs=32, num_outputs=48):
-    """Read statistics written by save_stats and check their sizes against the network."""
+def load_stats(path):
+    """Read statistics written by save_stats and check their sizes against the network's input
+    and output sizes (h36m.INPUT_SIZE, h36m.OUTPUT_SIZE)."""
     try:
         with np.load(path, allow_pickle=False) as z:
             stats = {k: z[k].astype(np.float64) for k in STAT_KEYS}
     except (OSError, ValueError, KeyError) as e:
         raise PoseError('%s: cannot read normalisation statistics (%s)' % (path, e))
-    sizes = {'mean2d': num_inputs, 'std2d': num_inputs, 'mean3d': num_outputs,
-             'std3d': num_outputs}
+    sizes = {'mean2d': h36m.INPUT_SIZE, 'std2d': h36m.INPUT_SIZE, 'mean3d': h36m.OUTPUT_SIZE,
+             'std3d': h36m.OUTPUT_SIZE}
     for k, n in sizes.items():
         if stats[k].shape != (n,):
             raise PoseError('%s: %s has shape %s, the model expects (%d,)'

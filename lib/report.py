@@ -1,8 +1,5 @@
 """Results of an evaluation: the per-action table (text, dict, JSON), per joint and per axis."""
-import json
-
 from lib import h36m
-from lib.files import atomic_path
 from lib.metrics import by_action, frame_counts
 
 CONVENTION = ('Protocol #1 (MPJPE) is averaged over 17 joints with the root counted as zero '
@@ -48,11 +45,6 @@ def format_table(results):
     return lines
 
 
-def write_json(results, path):
-    """Write results as JSON under a temporary name, then rename."""
-    write_text(json.dumps(results, indent=2), path)
-
-
 def variant_tag(test_cfg):
     """'' for a plain evaluation; '_sigma5' or '_flip' (or both) for the test-time options, so
     that their results never overwrite the plain ones."""
@@ -60,38 +52,27 @@ def variant_tag(test_cfg):
     return tag + ('_flip' if test_cfg.flip else '')
 
 
-def results_path(model_path, tag=''):
-    """<model file without .params><tag>_results.json"""
+def results_stem(model_path, tag=''):
+    """<model file without .params><tag>: the start of every result file's name."""
     stem = model_path[:-len('.params')] if model_path.endswith('.params') else model_path
-    return stem + tag + '_results.json'
-
-
-PAPER_COLUMNS = (('Directions', 'Direct.'), ('Discussion', 'Discuss'), ('Eating', 'Eating'),
-                 ('Greeting', 'Greet'), ('Phoning', 'Phone'), ('Photo', 'Photo'),
-                 ('Posing', 'Pose'), ('Purchases', 'Purch.'), ('Sitting', 'Sitting'),
-                 ('SittingDown', 'SittingD.'), ('Smoking', 'Smoke'), ('Waiting', 'Wait'),
-                 ('WalkDog', 'WalkD.'), ('Walking', 'Walk'), ('WalkTogether', 'WalkT.'))
+    return stem + tag
 
 
 def format_markdown(results, title):
     """The per-action table as Markdown in the layout of the paper's Table 1 (actions in the
     paper's order, Avg last), one row per protocol."""
-    head = '| Protocol | ' + ' | '.join(short for _, short in PAPER_COLUMNS) + ' | Avg | All frames |'
-    rule = '|:---|' + '---:|' * (len(PAPER_COLUMNS) + 2)
+    head = ('| Protocol | ' + ' | '.join(short for _, short in h36m.PAPER_ACTIONS)
+            + ' | Avg | All frames |')
+    rule = '|:---|' + '---:|' * (len(h36m.PAPER_ACTIONS) + 2)
     rows = []
     for key, label in (('protocol1', '#1 MPJPE'), ('protocol2', '#2 PA-MPJPE')):
-        cells = ['%.1f' % results[key][n] if n in results[key] else '-' for n, _ in PAPER_COLUMNS]
+        cells = ['%.1f' % results[key][n] if n in results[key] else '-'
+                 for n in h36m.PAPER_ACTION_ORDER]
         rows.append('| %s | %s | %.1f | %.1f |' % (label, ' | '.join(cells), results[key]['Average'],
                                                    results[key]['All frames']))
     return '\n'.join(['# %s' % title, '', head, rule] + rows +
                       ['', 'Errors in mm over %d test frames. %s'
                        % (results['frames']['All frames'], CONVENTION), ''])
-
-
-def write_text(text, path):
-    """Write a text file under a temporary name, then rename."""
-    with atomic_path(path) as tmp, open(tmp, 'w') as f:
-        f.write(text)
 
 
 CURVE_FIELDS = ('epoch', 'step', 'lr', 'loss', 'test_p1', 'test_p1_average', 'seconds')

@@ -1,25 +1,23 @@
-"""Run folders and the files a trained run keeps beside its parameters.
+"""A training run's folder and every file in it: one writer and one reader each.
 
 A training run lives in ROOT/output/model/<YYYY-mm-dd_HH-MM-SS>_<name>/ with
   hyperParams.yaml                    the resolved config it ran with,
   meanstd.npz                         the normalisation statistics of its training set,
-  Checkpoint_epoch<N>.params          every end_epoch/checkpoints epochs (and epoch 1), as the seed,
+  Checkpoint_epoch<N>.params          at epoch 1 and every end_epoch // checkpoints epochs,
   Model_epoch<end>.params             the final model,
+  resume.json, resume_epoch<N>.*      the state of an unfinished run (lib.runs.save_resume_state),
+  curves.csv, curves.png              the training curves, rewritten every epoch,
 and its log in ROOT/output/train-log/<same name>.log.
 """
-import json
-import logging
 import os
-import sys
 import time
 
 import mxnet as mx
 
 from config import default_config, load_config, load_configs
 from lib.errors import PoseError
-from lib.files import atomic_path
+from lib.files import atomic_path, read_json, write_json
 from lib.normalization import load_stats
-from lib.report import write_json
 from lib.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
 
 CONFIG_FILE = 'hyperParams.yaml'
@@ -39,24 +37,6 @@ def new_run_dir(root, name):
             path = '%s_%d' % (base, k)
         except OSError as e:
             raise PoseError('%s: cannot create the run folder (%s)' % (path, e.strerror))
-
-
-def setup_logging(log_file=None, debug=False):
-    """Log to the console and, when given, to a file: one format, no print() elsewhere."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
-    fmt = logging.Formatter('[%(asctime)s] %(message)s', '%Y-%m-%d %H:%M:%S')
-    console = logging.StreamHandler(sys.stdout)
-    console.setFormatter(fmt)
-    root.addHandler(console)
-    if log_file:
-        os.makedirs(os.path.dirname(log_file) or '.', exist_ok=True)
-        handler = logging.FileHandler(log_file)
-        handler.setFormatter(fmt)
-        root.addHandler(handler)
 
 
 def checkpoint_name(epoch, final):
@@ -85,25 +65,38 @@ def load_parameters(net, path, contexts):
 RESUME_FILE = 'resume.json'
 
 
-def read_run_files(run_dir, cfg_override, context):
+def seed_stats_path(model_path):
+    """<model without .params>_meanstd.npz: the statistics test.py recomputes for a seed
+    checkpoint that has none beside it."""
+    stem = model_path[:-len('.params')] if model_path.endswith('.params') else model_path
+    return stem + '_meanstd.npz'
+
+
+def log_path(root, run_dir):
+    """ROOT/output/train-log/<run folder name>.log"""
+    return os.path.join(os.path.abspath(root), 'output', 'train-log',
+                        os.path.basename(run_dir) + '.log')
+
+
+def read_run(run_dir, cfg_override, where):
     """The config (with the YAML files of cfg_override applied over it) and the statistics kept
-    in a run folder; `context` starts the error message when one is missing."""
+    in a run folder; `where` (the option that named the folder) starts the error message when
+    one is missing."""
     cfg_path = os.path.join(run_dir, CONFIG_FILE)
     stats_path = os.path.join(run_dir, STATS_FILE)
     for p in (cfg_path, stats_path):
         if not os.path.isfile(p):
             raise PoseError('%s: %s is missing (a run folder of train.py holds %s and %s)'
-                            % (context, p, CONFIG_FILE, STATS_FILE))
+                            % (where, p, CONFIG_FILE, STATS_FILE))
     cfg = load_configs(cfg_override, load_config(cfg_path, default_config()))
-    n = cfg.NETWORK.nJoints
-    return cfg, load_stats(stats_path, 2 * n, 3 * n)
+    return cfg, load_stats(stats_path)
 
 
 def load_run_dir(run_dir):
     """Config and statistics of a run folder (for --resume)."""
     if not os.path.isdir(run_dir):
         raise PoseError('--resume %s: no such run folder' % run_dir)
-    return read_run_files(run_dir, [], '--resume %s' % run_dir)
+    return read_run(run_dir, [], '--resume %s' % run_dir)
 
 
 def save_resume_state(net, trainer, run_dir, state):
@@ -165,18 +158,6 @@ def load_resume_weights(net, trainer, run_dir, state, contexts):
     trainer.load_states(os.path.join(run_dir, state['states']))
 
 
-def read_json(path):
-    """A JSON file's content, or None when it does not exist; a broken one is a PoseError."""
-    if not os.path.exists(path):
-        return None
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise PoseError('%s: unreadable (%s)' % (path, e))
-
-
-
 def load_run(model_path, cfg_override=None):
     """Config and statistics of the run that holds `model_path`.
 
@@ -190,9 +171,4 @@ def load_run(model_path, cfg_override=None):
     run_dir = os.path.dirname(os.path.abspath(model_path))
     if is_seed_checkpoint(model_path) and not os.path.isfile(os.path.join(run_dir, STATS_FILE)):
         return load_configs(cfg_override or []), None
-    return read_run_files(run_dir, cfg_override or [], '--model %s' % model_path)
-
-
-def cache_dir(root, cfg):
-    """ROOT/output/cache, or None when DATASET.cache is off."""
-    return os.path.join(root, 'output', 'cache') if cfg.DATASET.cache else None
+    return read_run(run_dir, cfg_override or [], '--model %s' % model_path)

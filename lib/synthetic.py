@@ -345,7 +345,7 @@ def _limit_key(name):
 
 
 def write_annotation(path, poses, camera):
-    """Write one matlab_meta.txt (DESIGN.md section 2) atomically."""
+    """Write one matlab_meta.txt (doc/data.md) atomically."""
     n = poses.shape[0]
     fmt = lambda v: ' '.join('%.10g' % x for x in np.ravel(v))
     header = [

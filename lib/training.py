@@ -96,19 +96,3 @@ def train_epoch(net, trainer, data, batch_per_device, train_cfg, rng, step, augm
     bar.close()
     mean_loss = float(total.asscalar()) / max(num_batches * batch, 1)
     return mean_loss, step
-
-
-def launch_forward(net, inputs, context, batch_size):
-    """Queue the forward passes of every row of inputs (N, D) z-scored, in inference mode, the
-    last partial batch included, and return their outputs (NDArrays, not waited for): MXNet
-    computes them while the caller goes on."""
-    return [net(mx.nd.array(inputs[start:start + batch_size], ctx=context))
-            for start in range(0, len(inputs), batch_size)]
-
-
-def predict(net, inputs, context, batch_size):
-    """launch_forward, waited for: (N, out) float32 numpy."""
-    outputs = launch_forward(net, inputs, context, batch_size)
-    if not outputs:
-        return np.zeros((0, 0), dtype=np.float32)
-    return mx.nd.concat(*outputs, dim=0).asnumpy()

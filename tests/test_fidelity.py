@@ -13,7 +13,8 @@ from lib.cameras import project
 from lib.model import KaimingTruncatedNormal, LiftingNetwork, build_network
 from lib.normalization import compute_stats, normalize, unnormalize
 from lib.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
-from lib.training import predict, set_seed
+from lib.prediction import predict
+from lib.training import set_seed
 from tests.conftest import TINY_NET, run_cli, write_yaml
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from lib import h36m
 from lib.figures import action_figure, pick_frames, sample_figure, save_figure
-from lib.report import PAPER_COLUMNS, format_markdown
+from lib.report import format_markdown
 from tests.conftest import run_cli
 
 
@@ -85,7 +85,7 @@ def test_markdown_table_layout():
     text = format_markdown(_fake_results(), 'Model')
     header = [l for l in text.splitlines() if l.startswith('| Protocol')][0]
     cells = [c.strip() for c in header.strip('|').split('|')]
-    assert cells[1:16] == [short for _, short in PAPER_COLUMNS] and cells[16] == 'Avg'
+    assert cells[1:16] == [short for _, short in h36m.PAPER_ACTIONS] and cells[16] == 'Avg'
     rows = [l for l in text.splitlines() if l.startswith('| #')]
     assert len(rows) == 2 and '| 47.0 |' in rows[0]
 
@@ -104,7 +104,7 @@ def test_test_py_figures_and_markdown(trained_run):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert_png(model[:-7] + '_samples.png', min_height=900)
     assert_png(model[:-7] + '_actions.png')
-    text = open(os.path.join(trained_run['run'], 'results.md')).read()
+    text = open(os.path.join(trained_run['run'], 'Model_epoch6_results.md')).read()
     assert text.count('|') > 40 and 'WalkT.' in text and 'Avg' in text
     # Output redirected to a file: no progress bar escapes in the log.
     assert '\r' not in proc.stdout and '\r' not in proc.stderr

@@ -5,7 +5,8 @@ from easydict import EasyDict
 
 from config import default_config
 from lib.model import LiftingNetwork, build_network
-from lib.training import DeviceData, learning_rate, make_trainer, predict, set_seed, train_epoch
+from lib.prediction import predict, predict_poses
+from lib.training import DeviceData, learning_rate, make_trainer, set_seed, train_epoch
 
 
 def test_shapes_and_parameter_count():
@@ -140,5 +141,5 @@ def test_chunked_evaluation_scores_every_frame_once(monkeypatch):
     np.testing.assert_allclose(pred_chunked, pred_whole, rtol=1e-5, atol=1e-4)
     for key in whole:
         np.testing.assert_allclose(chunked[key], whole[key], rtol=1e-5, atol=1e-4)
-    direct = evaluation.predict_poses(net, pose2d, stats, mx.cpu(), 100)
+    direct = predict_poses(net, pose2d, stats, mx.cpu(), 100)
     np.testing.assert_allclose(pred_whole, direct, rtol=1e-5, atol=1e-4)

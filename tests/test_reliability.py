@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lib import cameras, h36m, synthetic
 from lib.errors import PoseError
-from lib.keypoints import read_keypoints
+from lib.keypoint_files import read_keypoint_file
+from lib.tracking import assign_tracks, ordered_frames
 from tests.conftest import ROOT, TINY_NET, run_cli, write_yaml
 
 FUZZ_EXAMPLES = 300
@@ -92,20 +93,20 @@ def test_a_new_run_never_reuses_a_folder(tmp_path):
 
 
 def test_full_disk_keeps_the_previous_file(tmp_path, monkeypatch):
-    """A writer that fails half-way (ENOSPC) leaves the old file whole under its name."""
-    from lib import report
+    """A JSON writer whose serialisation fails (ENOSPC raised before the temporary file is
+    written) leaves the old file whole under its name and no temporary file."""
+    from lib import files
     path = str(tmp_path / 'r.json')
-    report.write_json({'old': 1}, path)
-
-    real_write = report.json.dumps
+    files.write_json({'old': 1}, path)
 
     def failing_dumps(*a, **k):
         raise OSError(errno.ENOSPC, 'No space left on device', path + '.tmp')
-    monkeypatch.setattr(report.json, 'dumps', failing_dumps)
+    monkeypatch.setattr(files.json, 'dumps', failing_dumps)
     with pytest.raises(OSError):
-        report.write_json({'new': 2}, path)
-    monkeypatch.setattr(report.json, 'dumps', real_write)
+        files.write_json({'new': 2}, path)
+    monkeypatch.undo()
     assert json.load(open(path)) == {'old': 1}
+    assert os.listdir(tmp_path) == ['r.json']
 
 
 def test_full_disk_while_caching_is_a_warning_not_a_crash(tmp_path, monkeypatch, caplog):
@@ -203,25 +204,29 @@ def test_fuzz_annotation_parser_random_bytes(tmp_path_factory, data):
 json_values = st.recursive(
     st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers(-10**6, 10**6) | st.text(max_size=5),
     lambda children: st.lists(children, max_size=20) | st.dictionaries(
-        st.sampled_from(['keypoints', 'image_id', 'people', 'pose_keypoints_2d', 'x']), children,
+        st.sampled_from(['keypoints', 'image_id', 'people', 'pose_keypoints_2d', 'x', 'y',
+                         'instances', 'frame_id', 'landmarks', 'keypoint_scores']), children,
         max_size=4),
     max_leaves=80)
 
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=2000, suppress_health_check=list(HealthCheck))
-@given(json_values, st.sampled_from(['h36m', 'coco', 'body25']))
+@given(json_values, st.sampled_from(['auto', 'h36m', 'coco', 'body25', 'halpe26']))
 def test_fuzz_keypoint_readers(tmp_path_factory, value, fmt):
+    """Any JSON value through the readers and the tracker: tracks of finite-or-missing 2D, or
+    one line of PoseError."""
     path = tmp_path_factory.mktemp('kp') / 'k.json'
     path.write_text(json.dumps(value))
     try:
-        tracks = read_keypoints(str(path), fmt)
+        detections = read_keypoint_file(str(path), fmt, image_size=(640, 480))
+        tracks = assign_tracks(ordered_frames(detections), detections.layout, 0.1)
     except PoseError as e:
         assert '\n' not in str(e)
         return
     for track in tracks:
-        assert track['points'].shape[1:] == (17, 3)
-        assert np.all(np.isfinite(track['points']))
-        assert len(track['frames']) == len(track['points'])
+        assert track['pose2d'].shape[1:] == (17, 2)
+        assert not np.any(np.isinf(track['pose2d']))
+        assert len(track['rows']) == len(track['pose2d'])
 
 
 def test_a_writer_failing_half_way_leaves_the_old_file_and_no_temporary(tmp_path):
