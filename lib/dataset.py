@@ -1,11 +1,9 @@
-"""Annotation folders -> whole arrays, with an .npz cache.
+"""Any Human3.6M source -> the arrays of lib.arrays, through an .npz cache.
 
-`load_subjects` returns a dict of arrays for the chosen subjects:
-  'pose3d' (N, 17, 3) float32  camera-frame mm (not yet root-relative),
-  'pose2d' (N, 17, 2) float32  pixels,
-  'ids'    (N, 5) int32        subject, action, subaction, camera, frame (frame zero-based),
-  'centre' (N, 2) float32      the camera's principal point (cx, cy) in pixels.
-Rows are ordered by folder (subject, action, subaction, camera) then frame.
+`load_dataset` picks the reader of DATASET.source: the annotation folders (parsed here, by a
+pool of processes) or a source of world poses (lib.sources); both hand their recordings to
+lib.arrays.assemble. The cache is keyed by the options and every source file's path, size and
+modification time (see cache_key for exactly what that promises).
 """
 import hashlib
 import json
@@ -16,31 +14,19 @@ import zipfile
 import zlib
 
 import numpy as np
+from easydict import EasyDict
 
 from lib import h36m
 from lib import sources
-from lib.cameras import DEFAULT_CAMERAS, project, world_to_camera
+from lib.arrays import ARRAY_KEYS, assemble, camera_view
+from lib.cameras import DEFAULT_CAMERAS
 from lib.errors import PoseError
 from lib.files import atomic_path
 
 log = logging.getLogger(__name__)
 
 # Bump when the arrays computed from the same files change, so that old caches are not served.
-CACHE_VERSION = 3
-ARRAY_KEYS = ('pose3d', 'pose2d', 'ids', 'centre')
-ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
-
-
-def _folder_arrays(annotation, distortion):
-    """One parsed annotation -> (pose3d (N,17,3), pose2d (N,17,2)) float64 in the camera frame."""
-    world = annotation['poses'][:, annotation['joints']]
-    cam = world_to_camera(world, annotation['R'], annotation['T'])
-    if np.any(cam[..., 2] <= 0):
-        frame = int(np.flatnonzero(np.any(cam[..., 2] <= 0, axis=1))[0])
-        raise PoseError('frame %d (line %d): a joint lies at or behind the camera (depth <= 0)'
-                        % (frame, h36m.HEADER_LINES + frame + 1))
-    dist = (annotation['k'], annotation['p']) if distortion else (None, None)
-    return cam, project(cam, annotation['f'], annotation['c'], *dist)
+CACHE_VERSION = 4
 
 
 def list_sources(dataset_root, subjects):
@@ -64,46 +50,29 @@ def _parse_file(job):
     Runs in worker processes: plain numpy, no MXNet."""
     path, distortion = job
     annotation = h36m.parse_annotation(path)
+    camera = {k: annotation[k] for k in ('R', 'T', 'f', 'c', 'k', 'p')}
     try:
-        cam, uv = _folder_arrays(annotation, distortion)
+        cam, uv = camera_view(annotation['poses'][:, annotation['joints']], camera, distortion,
+                              h36m.HEADER_LINES + 1)
     except PoseError as e:
         raise PoseError('%s %s' % (path, e))
-    return cam.astype(np.float32), uv.astype(np.float32), annotation['c'].astype(np.float32)
+    return cam, uv, annotation['c'].astype(np.float32)
 
 
 def parse_subjects(paths, ids, distortion, progress=None, workers=None):
-    """Parse the files and stack them into the arrays described in the module docstring.
-
-    The arrays are sized from the files' first lines and filled in place, so the peak memory is
-    the arrays themselves plus a few files in flight. With workers > 1 the files are parsed by a
+    """Parse the annotation files and assemble their arrays (lib.arrays). The arrays are sized
+    from the files' first lines and filled in place. With workers > 1 the files are parsed by a
     pool of processes (default: one per core)."""
-    counts = np.array([h36m.read_frame_count(p) for p in paths], dtype=np.int64)
-    total = int(counts.sum())
-    out = {'pose3d': np.empty((total, 17, 3), np.float32),
-           'pose2d': np.empty((total, 17, 2), np.float32),
-           'ids': np.empty((total, 5), np.int32),
-           'centre': np.empty((total, 2), np.float32)}
-    starts = np.concatenate([[0], np.cumsum(counts)])
+    counts = [h36m.read_frame_count(p) for p in paths]
     jobs = [(p, distortion) for p in paths]
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     pool = multiprocessing.get_context('fork').Pool(workers) if workers > 1 else None
     try:
-        results = pool.imap(_parse_file, jobs, chunksize=2) if pool else map(_parse_file, jobs)
-        if progress:
-            results = progress(results)
-        for i, (cam, uv, centre) in enumerate(results):
-            a, b = starts[i], starts[i + 1]
-            if len(cam) != counts[i]:
-                raise PoseError('%s: changed while being read' % paths[i])
-            out['pose3d'][a:b] = cam
-            out['pose2d'][a:b] = uv
-            out['ids'][a:b, :4] = ids[i]
-            out['ids'][a:b, 4] = np.arange(counts[i])
-            out['centre'][a:b] = centre
+        views = pool.imap(_parse_file, jobs, chunksize=2) if pool else map(_parse_file, jobs)
+        return assemble(counts, ids, views, progress)
     finally:
         if pool:
             pool.terminate()
-    return out
 
 
 def cache_key(paths, options):
@@ -174,13 +143,9 @@ def cached(cache_dir, paths, options, build, label):
 
 def load_subjects(dataset_root, subjects, distortion=False, cache_dir=None, progress=None,
                   workers=None):
-    """Arrays of the annotation folders of `subjects` (see module docstring), cached in
-    `cache_dir` when given; parsed by `workers` processes (default one per core)."""
-    paths, ids = list_sources(dataset_root, subjects)
-    options = {'source': 'annot', 'subjects': list(subjects), 'distortion': bool(distortion)}
-    return cached(cache_dir, paths, options,
-                  lambda: parse_subjects(paths, ids, distortion, progress, workers),
-                  'subjects %s' % list(subjects))
+    """Arrays of the annotation folders of `subjects` (load_dataset with DATASET.source annot)."""
+    dataset_cfg = EasyDict(source='annot', distortion=distortion, cameras='')
+    return load_dataset(dataset_root, subjects, dataset_cfg, 'gt', cache_dir, progress, workers)
 
 
 def cache_folder(root, dataset_cfg):
@@ -190,24 +155,27 @@ def cache_folder(root, dataset_cfg):
 
 def load_dataset(dataset_root, subjects, dataset_cfg, input_2d='gt', cache_dir=None,
                  progress=None, workers=None):
-    """Arrays for `subjects` from the source of config section DATASET; the 2D input is the
-    projected ground truth (input_2d 'gt') or the detections data_2d_h36m_<input_2d>.npz."""
+    """Arrays (lib.arrays) for `subjects` from the source of config section DATASET, cached in
+    `cache_dir` when given; the 2D input is the projected ground truth (input_2d 'gt') or the
+    detections data_2d_h36m_<input_2d>.npz. Annotation files are parsed by `workers`
+    processes (default one per core)."""
     source = dataset_cfg.source
     if source == 'annot':
-        data = load_subjects(dataset_root, subjects, dataset_cfg.distortion, cache_dir,
-                             progress, workers)
+        paths, ids = list_sources(dataset_root, subjects)
+        cameras_path = None
+        build = lambda: parse_subjects(paths, ids, dataset_cfg.distortion, progress, workers)
     else:
         cameras_path = dataset_cfg.cameras or DEFAULT_CAMERAS
         paths = sources.source_files(source, dataset_root)
         if not paths:
             raise PoseError('%s: no %s files here (see README, "Data sources")'
                             % (dataset_root, source))
-        options = {'source': source, 'subjects': list(subjects),
-                   'distortion': bool(dataset_cfg.distortion), 'cameras': cameras_path}
-        data = cached(cache_dir, paths + [cameras_path], options,
-                      lambda: sources.load_world_source(source, dataset_root, subjects,
-                                                        cameras_path, dataset_cfg.distortion),
-                      'subjects %s (%s)' % (list(subjects), source))
+        paths = paths + [cameras_path]
+        build = lambda: sources.load_world_source(source, dataset_root, subjects, cameras_path,
+                                                  dataset_cfg.distortion)
+    options = {'source': source, 'subjects': list(subjects),
+               'distortion': bool(dataset_cfg.distortion), 'cameras': cameras_path}
+    data = cached(cache_dir, paths, options, build, 'subjects %s (%s)' % (list(subjects), source))
     if input_2d != 'gt':
         data = sources.apply_detections(data, dataset_root, input_2d, subjects)
     return data

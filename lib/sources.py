@@ -21,9 +21,11 @@ import re
 import numpy as np
 
 from lib import h36m
-from lib.cameras import load_h36m_cameras, project, world_to_camera
+from lib.arrays import assemble, camera_view
+from lib.cameras import load_h36m_cameras
 from lib.errors import PoseError
 
+# The values of DATASET.source.
 SOURCES = ('annot', 'videopose3d', 'cdf', 'h5')
 ALIASES = {'TakingPhoto': 'Photo', 'WalkingDog': 'WalkDog'}
 ACTION_BY_NAME = {name: a for a, name in h36m.ACTIONS.items()}
@@ -156,32 +158,25 @@ def source_files(source, root):
 
 
 def load_world_source(source, root, subjects, cameras_path, distortion):
-    """Arrays of lib.dataset's layout from a source of world poses and the camera file."""
+    """Arrays (lib.arrays) from a source of world poses and the camera file."""
     cams = load_h36m_cameras(cameras_path)
-    sequences = sorted(READERS[source](root, subjects), key=lambda r: r[:3])
-    pose3d, pose2d, ids, centres = [], [], [], []
-    for s, a, u, world, where in sequences:
-        joints = world[:, np.array(h36m.JOINTS_17_OF_32) - 1]
-        if s not in cams:
-            raise PoseError('%s: no cameras for subject S%d' % (cameras_path, s))
-        for c, cam in enumerate(cams[s], start=1):
-            x = world_to_camera(joints, cam['R'], cam['T'])
-            if np.any(x[..., 2] <= 0):
-                raise PoseError('%s: S%d %s: a joint lies at or behind camera %d'
-                                % (where, s, h36m.ACTIONS[a], c))
-            dist = (cam['k'], cam['p']) if distortion else (None, None)
-            n = len(x)
-            pose3d.append(x.astype(np.float32))
-            pose2d.append(project(x, cam['f'], cam['c'], *dist).astype(np.float32))
-            rows = np.empty((n, 5), np.int32)
-            rows[:, :4] = (s, a, u, c)
-            rows[:, 4] = np.arange(n)
-            ids.append(rows)
-            centres.append(np.tile(cam['c'].astype(np.float32), (n, 1)))
-    if not pose3d:
+    recordings = sorted(READERS[source](root, subjects), key=lambda r: r[:3])
+    if not recordings:
         raise PoseError('%s: no sequences for subjects %s' % (root, list(subjects)))
-    return {'pose3d': np.concatenate(pose3d), 'pose2d': np.concatenate(pose2d),
-            'ids': np.concatenate(ids), 'centre': np.concatenate(centres)}
+    missing = sorted({s for s, *_ in recordings if s not in cams})
+    if missing:
+        raise PoseError('%s: no cameras for subject S%d' % (cameras_path, missing[0]))
+    views = [(s, a, u, c, world[:, np.array(h36m.JOINTS_17_OF_32) - 1], cam, where)
+             for s, a, u, world, where in recordings for c, cam in enumerate(cams[s], start=1)]
+
+    def arrays():
+        for s, a, u, c, world, cam, where in views:
+            try:
+                pose3d, pose2d = camera_view(world, cam, distortion)
+            except PoseError as e:
+                raise PoseError('%s: S%d %s camera %d: %s' % (where, s, h36m.ACTIONS[a], c, e))
+            yield pose3d, pose2d, cam['c'].astype(np.float32)
+    return assemble([len(v[4]) for v in views], np.array([v[:4] for v in views]), arrays())
 
 
 def detections_path(root, name):

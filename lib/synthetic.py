@@ -95,167 +95,240 @@ def _gait(t, cadence, amplitude):
     return phase, hip_r, hip_l, knee_r, knee_l
 
 
-def action_angles(action, n, rng):
-    """Joint angles (degrees, each (n,)) and root motion of one action style.
+class Motion:
+    """The joint-angle series (degrees, each (n,)) of one sequence being built, with the
+    movements the action table combines. Every random draw comes from `rng`, in call order."""
 
-    Returns a dict of angle series plus 'speed' (mm/s along a loop about the room, 0 for
-    staying near a spot).
-    """
-    t = np.arange(n) / FPS
-    z = np.zeros(n)
-    a = {k: z.copy() for k in ('hip_flex_r', 'hip_flex_l', 'hip_abd_r', 'hip_abd_l', 'knee_r',
-                               'knee_l', 'spine_flex', 'spine_twist', 'spine_side', 'neck_pitch',
-                               'neck_yaw', 'sh_flex_r', 'sh_flex_l', 'sh_abd_r', 'sh_abd_l',
-                               'elbow_r', 'elbow_l')}
-    speed = 0.0
-    noise = lambda sec, amp: _smooth_noise(rng, n, sec, amp)
+    ANGLES = ('hip_flex_r', 'hip_flex_l', 'hip_abd_r', 'hip_abd_l', 'knee_r', 'knee_l',
+              'spine_flex', 'spine_twist', 'spine_side', 'neck_pitch', 'neck_yaw', 'sh_flex_r',
+              'sh_flex_l', 'sh_abd_r', 'sh_abd_l', 'elbow_r', 'elbow_l')
 
-    def both(key, value):
-        # The same change to the right and the left joint.
-        a[key + '_r'] += value
-        a[key + '_l'] += value
-    name = h36m.ACTIONS[action]
-    # Standing defaults: relaxed arms, slight sway, a look around.
-    a['sh_abd_r'] += 8 + noise(1.5, 3)
-    a['sh_abd_l'] += 8 + noise(1.5, 3)
-    a['elbow_r'] += 15 + noise(1.0, 5)
-    a['elbow_l'] += 15 + noise(1.0, 5)
-    a['neck_yaw'] += noise(2.0, 15)
-    a['neck_pitch'] += 5 + noise(1.5, 6)
-    a['spine_flex'] += 3 + noise(2.0, 3)
-    a['spine_twist'] += noise(2.0, 5)
-    a['hip_abd_r'] += 4 + noise(2.0, 2)
-    a['hip_abd_l'] += 4 + noise(2.0, 2)
+    def __init__(self, n, rng):
+        self.n, self.rng = n, rng
+        self.t = np.arange(n) / FPS
+        self.a = {k: np.zeros(n) for k in self.ANGLES}
 
-    def walk(speed_mm_s, cadence_hz, amp, arm_swing):
-        ph, hr, hl, kr, kl = _gait(t, cadence_hz * (1 + noise(2.0, 0.05)), amp)
+    def noise(self, seconds, amplitude):
+        return _smooth_noise(self.rng, self.n, seconds, amplitude)
+
+    def both(self, key, value):
+        """The same change to the right and the left joint."""
+        self.a[key + '_r'] += value
+        self.a[key + '_l'] += value
+
+    def stand(self):
+        """Standing defaults: relaxed arms, slight sway, a look around."""
+        a, noise = self.a, self.noise
+        a['sh_abd_r'] += 8 + noise(1.5, 3)
+        a['sh_abd_l'] += 8 + noise(1.5, 3)
+        a['elbow_r'] += 15 + noise(1.0, 5)
+        a['elbow_l'] += 15 + noise(1.0, 5)
+        a['neck_yaw'] += noise(2.0, 15)
+        a['neck_pitch'] += 5 + noise(1.5, 6)
+        a['spine_flex'] += 3 + noise(2.0, 3)
+        a['spine_twist'] += noise(2.0, 5)
+        a['hip_abd_r'] += 4 + noise(2.0, 2)
+        a['hip_abd_l'] += 4 + noise(2.0, 2)
+
+    def walk(self, speed_mm_s, cadence_hz, amp, arm_swing):
+        """A gait of the legs with swinging arms; returns the walking speed."""
+        a = self.a
+        ph, hr, hl, kr, kl = _gait(self.t, cadence_hz * (1 + self.noise(2.0, 0.05)), amp)
         a['hip_flex_r'] += hr
         a['hip_flex_l'] += hl
         a['knee_r'] += kr
         a['knee_l'] += kl
         a['sh_flex_r'] += arm_swing * np.sin(ph + np.pi)
         a['sh_flex_l'] += arm_swing * np.sin(ph)
-        both('elbow', 10)
+        self.both('elbow', 10)
         a['spine_twist'] += 5 * amp * np.sin(ph)
         return speed_mm_s
 
-    def sit(depth=1.0):
+    def sit(self, depth=1.0):
+        a, noise = self.a, self.noise
         a['hip_flex_r'] += 90 * depth + noise(1.5, 5)
         a['hip_flex_l'] += 90 * depth + noise(1.5, 5)
         a['knee_r'] += 90 * depth + noise(1.5, 6)
         a['knee_l'] += 90 * depth + noise(1.5, 6)
-        both('hip_abd', 8 * depth)
+        self.both('hip_abd', 8 * depth)
 
-    def hand_to_head(side, period, duty, elbow=135, flex=35):
-        # Periodic raise of one hand to the face, held for a fraction `duty` of each period.
-        phase = (t / period + rng.uniform()) % 1.0
+    def hand_to_head(self, side, period, duty, elbow=135, flex=35):
+        """Periodic raise of one hand to the face, held for a fraction `duty` of each period."""
+        phase = (self.t / period + self.rng.uniform()) % 1.0
         lift = np.clip(np.minimum(phase, duty - phase + 0.15) / 0.15, 0, 1) * (phase < duty + 0.15)
         lift = gaussian_filter1d(lift.astype(float), 4)
-        a['elbow_' + side] += lift * elbow
-        a['sh_flex_' + side] += lift * flex
-        a['sh_abd_' + side] += lift * 15
+        self.a['elbow_' + side] += lift * elbow
+        self.a['sh_flex_' + side] += lift * flex
+        self.a['sh_abd_' + side] += lift * 15
 
-    if name == 'Directions':
-        speed = 250
-        walk(0, 0.6, 0.3, 5)
-        point = gaussian_filter1d((np.sin(2 * np.pi * t / 4.0 + rng.uniform(0, 6)) > 0.3) * 1.0, 8)
-        a['sh_flex_r'] += point * 80 + noise(1.0, 5)
-        a['sh_abd_r'] += point * 30
-        a['elbow_r'] += point * -10
-        a['neck_yaw'] += point * 30
-    elif name == 'Discussion':
-        a['sh_flex_r'] += 25 + noise(0.6, 20)
-        a['sh_flex_l'] += 25 + noise(0.6, 20)
-        a['elbow_r'] += 70 + noise(0.4, 25)
-        a['elbow_l'] += 70 + noise(0.4, 25)
-        a['spine_twist'] += noise(1.0, 12)
-        a['neck_pitch'] += noise(0.8, 8)
-    elif name == 'Eating':
-        sit()
-        a['spine_flex'] += 15
-        a['elbow_l'] += 60
-        a['sh_flex_l'] += 20
-        hand_to_head('r', 3.0, 0.4, elbow=125, flex=30)
-    elif name == 'Greeting':
-        speed = 400
-        walk(0, 1.2, 0.6, 10)
-        wave = gaussian_filter1d((np.sin(2 * np.pi * t / 5.0 + rng.uniform(0, 6)) > 0) * 1.0, 10)
-        a['sh_abd_r'] += wave * 110
-        a['sh_flex_r'] += wave * 20
-        a['elbow_r'] += wave * (45 + 30 * np.sin(2 * np.pi * 2.0 * t))
-        a['spine_flex'] += 10 * (1 - wave) * (noise(2.0, 1) > 0.8)
-    elif name == 'Phoning':
-        speed = 300
-        walk(0, 0.9, 0.5, 8)
-        a['elbow_r'] += 130 + noise(1.0, 5)
-        a['sh_flex_r'] += 20
-        a['sh_abd_r'] += 35
-        a['neck_pitch'] += 10
-    elif name == 'Posing':
-        # A new exaggerated pose every few seconds, blended smoothly.
-        steps = np.repeat(rng.uniform(-1, 1, size=(n // 120 + 2, 6)), 120, axis=0)[:n]
-        steps = gaussian_filter1d(steps, 12, axis=0)
-        a['sh_abd_r'] += 70 + 60 * steps[:, 0]
-        a['sh_abd_l'] += 70 + 60 * steps[:, 1]
-        a['elbow_r'] += 60 + 50 * steps[:, 2]
-        a['elbow_l'] += 60 + 50 * steps[:, 3]
-        a['spine_side'] += 15 * steps[:, 4]
-        both('hip_abd', 12 + 10 * steps[:, 5])
-    elif name == 'Purchases':
-        speed = 350
-        walk(0, 0.9, 0.5, 5)
-        both('elbow', 75)
-        both('sh_flex', 20)
-        a['spine_flex'] += 15 + noise(1.5, 10)
-    elif name == 'Sitting':
-        sit()
-        a['spine_flex'] += 10 + noise(2.0, 12)
-        a['elbow_r'] += 50 + noise(1.5, 10)
-        a['elbow_l'] += 50 + noise(1.5, 10)
-        both('sh_flex', 20)
-    elif name == 'SittingDown':
-        # Down to the floor and back up, slowly.
-        depth = 0.5 - 0.5 * np.cos(2 * np.pi * t / 8.0 + rng.uniform(0, 6))
-        both('hip_flex', 110 * depth)
-        both('knee', 135 * depth)
-        a['spine_flex'] += 35 * depth
-        both('sh_flex', 40 * depth)
-        both('hip_abd', 15 * depth)
-    elif name == 'Smoking':
-        a['sh_abd_l'] += 5
-        a['elbow_l'] += 80
-        a['sh_flex_l'] += 10
-        hand_to_head('r', 6.0, 0.3, elbow=135, flex=40)
-        a['hip_abd_r'] += noise(3.0, 4)
-    elif name == 'Photo':
-        aim = gaussian_filter1d((np.sin(2 * np.pi * t / 6.0 + rng.uniform(0, 6)) > -0.3) * 1.0, 8)
-        for side in 'rl':
-            a['sh_flex_' + side] += aim * 60
-            a['elbow_' + side] += aim * 115
-            a['sh_abd_' + side] += aim * 20
-        a['spine_twist'] += noise(2.0, 20)
-        a['spine_flex'] += aim * noise(1.5, 10)
-    elif name == 'Waiting':
-        speed = 150
-        walk(0, 0.5, 0.2, 3)
-        both('sh_abd', 30)
-        both('elbow', 100)
-        both('sh_flex', -25)
-        a['spine_side'] += noise(3.0, 6)
-    elif name == 'Walking':
-        speed = walk(1250, 0.95, 1.0, 22)
-    elif name == 'WalkDog':
-        speed = walk(900, 0.9, 0.85, 8)
-        a['sh_flex_r'] += 40
-        a['elbow_r'] += 25
-        a['spine_flex'] += 10 + noise(1.0, 6)
-        a['neck_pitch'] += 15
-    elif name == 'WalkTogether':
-        speed = walk(800, 0.85, 0.75, 10)
-        a['neck_yaw'] += 35
-        a['spine_twist'] += 10
-        a['sh_flex_l'] += 10
-    if speed and name not in ('Walking', 'WalkDog', 'WalkTogether'):
+    def pulse(self, period, threshold, sigma):
+        """A smoothed on/off signal of the given period in seconds, at a random phase."""
+        on = np.sin(2 * np.pi * self.t / period + self.rng.uniform(0, 6)) > threshold
+        return gaussian_filter1d(on * 1.0, sigma)
+
+
+# The action table: each function adds one action's movements to a standing Motion and
+# returns its speed (mm/s; for actions other than the three walks, how fast the person shuffles
+# about instead of walking a loop).
+def _directions(m):
+    m.walk(0, 0.6, 0.3, 5)
+    point = m.pulse(4.0, 0.3, 8)
+    m.a['sh_flex_r'] += point * 80 + m.noise(1.0, 5)
+    m.a['sh_abd_r'] += point * 30
+    m.a['elbow_r'] += point * -10
+    m.a['neck_yaw'] += point * 30
+    return 250
+
+
+def _discussion(m):
+    for side in 'rl':
+        m.a['sh_flex_' + side] += 25 + m.noise(0.6, 20)
+    for side in 'rl':
+        m.a['elbow_' + side] += 70 + m.noise(0.4, 25)
+    m.a['spine_twist'] += m.noise(1.0, 12)
+    m.a['neck_pitch'] += m.noise(0.8, 8)
+    return 0
+
+
+def _eating(m):
+    m.sit()
+    m.a['spine_flex'] += 15
+    m.a['elbow_l'] += 60
+    m.a['sh_flex_l'] += 20
+    m.hand_to_head('r', 3.0, 0.4, elbow=125, flex=30)
+    return 0
+
+
+def _greeting(m):
+    m.walk(0, 1.2, 0.6, 10)
+    wave = m.pulse(5.0, 0, 10)
+    m.a['sh_abd_r'] += wave * 110
+    m.a['sh_flex_r'] += wave * 20
+    m.a['elbow_r'] += wave * (45 + 30 * np.sin(2 * np.pi * 2.0 * m.t))
+    m.a['spine_flex'] += 10 * (1 - wave) * (m.noise(2.0, 1) > 0.8)
+    return 400
+
+
+def _phoning(m):
+    m.walk(0, 0.9, 0.5, 8)
+    m.a['elbow_r'] += 130 + m.noise(1.0, 5)
+    m.a['sh_flex_r'] += 20
+    m.a['sh_abd_r'] += 35
+    m.a['neck_pitch'] += 10
+    return 300
+
+
+def _posing(m):
+    # A new exaggerated pose every few seconds, blended smoothly.
+    steps = np.repeat(m.rng.uniform(-1, 1, size=(m.n // 120 + 2, 6)), 120, axis=0)[:m.n]
+    steps = gaussian_filter1d(steps, 12, axis=0)
+    m.a['sh_abd_r'] += 70 + 60 * steps[:, 0]
+    m.a['sh_abd_l'] += 70 + 60 * steps[:, 1]
+    m.a['elbow_r'] += 60 + 50 * steps[:, 2]
+    m.a['elbow_l'] += 60 + 50 * steps[:, 3]
+    m.a['spine_side'] += 15 * steps[:, 4]
+    m.both('hip_abd', 12 + 10 * steps[:, 5])
+    return 0
+
+
+def _purchases(m):
+    m.walk(0, 0.9, 0.5, 5)
+    m.both('elbow', 75)
+    m.both('sh_flex', 20)
+    m.a['spine_flex'] += 15 + m.noise(1.5, 10)
+    return 350
+
+
+def _sitting(m):
+    m.sit()
+    m.a['spine_flex'] += 10 + m.noise(2.0, 12)
+    for side in 'rl':
+        m.a['elbow_' + side] += 50 + m.noise(1.5, 10)
+    m.both('sh_flex', 20)
+    return 0
+
+
+def _sitting_down(m):
+    # Down to the floor and back up, slowly.
+    depth = 0.5 - 0.5 * np.cos(2 * np.pi * m.t / 8.0 + m.rng.uniform(0, 6))
+    m.both('hip_flex', 110 * depth)
+    m.both('knee', 135 * depth)
+    m.a['spine_flex'] += 35 * depth
+    m.both('sh_flex', 40 * depth)
+    m.both('hip_abd', 15 * depth)
+    return 0
+
+
+def _smoking(m):
+    m.a['sh_abd_l'] += 5
+    m.a['elbow_l'] += 80
+    m.a['sh_flex_l'] += 10
+    m.hand_to_head('r', 6.0, 0.3, elbow=135, flex=40)
+    m.a['hip_abd_r'] += m.noise(3.0, 4)
+    return 0
+
+
+def _photo(m):
+    aim = m.pulse(6.0, -0.3, 8)
+    for side in 'rl':
+        m.a['sh_flex_' + side] += aim * 60
+        m.a['elbow_' + side] += aim * 115
+        m.a['sh_abd_' + side] += aim * 20
+    m.a['spine_twist'] += m.noise(2.0, 20)
+    m.a['spine_flex'] += aim * m.noise(1.5, 10)
+    return 0
+
+
+def _waiting(m):
+    m.walk(0, 0.5, 0.2, 3)
+    m.both('sh_abd', 30)
+    m.both('elbow', 100)
+    m.both('sh_flex', -25)
+    m.a['spine_side'] += m.noise(3.0, 6)
+    return 150
+
+
+def _walking(m):
+    return m.walk(1250, 0.95, 1.0, 22)
+
+
+def _walk_dog(m):
+    speed = m.walk(900, 0.9, 0.85, 8)
+    m.a['sh_flex_r'] += 40
+    m.a['elbow_r'] += 25
+    m.a['spine_flex'] += 10 + m.noise(1.0, 6)
+    m.a['neck_pitch'] += 15
+    return speed
+
+
+def _walk_together(m):
+    speed = m.walk(800, 0.85, 0.75, 10)
+    m.a['neck_yaw'] += 35
+    m.a['spine_twist'] += 10
+    m.a['sh_flex_l'] += 10
+    return speed
+
+
+ACTION_MOTIONS = {'Directions': _directions, 'Discussion': _discussion, 'Eating': _eating,
+                  'Greeting': _greeting, 'Phoning': _phoning, 'Posing': _posing,
+                  'Purchases': _purchases, 'Sitting': _sitting, 'SittingDown': _sitting_down,
+                  'Smoking': _smoking, 'Photo': _photo, 'Waiting': _waiting,
+                  'Walking': _walking, 'WalkDog': _walk_dog, 'WalkTogether': _walk_together}
+WALKS = ('Walking', 'WalkDog', 'WalkTogether')
+
+
+def action_angles(action, n, rng):
+    """Joint angles (degrees, each (n,)) and root motion of one action style.
+
+    Returns a dict of angle series plus 'speed' (mm/s along a loop about the room, 0 for
+    staying near a spot) and, for standing actions that shuffle about, '_drift' (mm/s).
+    """
+    motion = Motion(n, rng)
+    motion.stand()
+    name = h36m.ACTIONS[action]
+    speed = ACTION_MOTIONS[name](motion)
+    a = motion.a
+    if speed and name not in WALKS:
         # Standing actions shuffle about: a step now and then, no loop about the room.
         a['_drift'] = speed
         speed = 0.0

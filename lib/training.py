@@ -54,7 +54,8 @@ def train_epoch(net, trainer, data, batch_per_device, train_cfg, rng, step, augm
 
     Each step takes batch_per_device samples on each device (gathered there by index from a
     permutation drawn with `rng`) and makes one Trainer step; the last partial batch is
-    skipped (the order changes every epoch, so no sample is left out for good).
+    skipped (with shuffling, a different tail every epoch; with TRAIN.shuffle off, the same
+    last samples every epoch, as the seed did).
     augment(x, y, cx) -> (x, y) on the device, if given, changes each batch (noise,
     mirroring: lib.augment.DeviceAugment). The learning rate follows `learning_rate(step)`.
     Returns (mean loss over the epoch, next step). The loss is summed on the device and read

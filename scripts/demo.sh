@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole job on built-in synthetic data: set-up, data, training on the CPU, test table, figures.
-# Outputs: demo-data/ (synthetic annotation folders) and output/ (runs, logs, results).
+# The whole job on built-in synthetic data: set-up, data, training on the CPU, test table, figures,
+# and lifting a short detector track (COCO keypoints) to 3D with its animation.
+# Outputs (all ignored by git): demo-data/ (synthetic annotation folders), output/ (runs, logs,
+# results) and output/demo/ (copies of the figures, the table and the animation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,11 +13,12 @@ $PY train.py --gpu -1 --root . --dataset demo-data --cfg configs/demo.yaml
 run=$(ls -td output/model/*/ | head -n 1)
 model=$(ls "$run"Model_epoch*.params | head -n 1)
 $PY test.py --gpu -1 --root . --dataset demo-data --model "$model" --figures 6
-# The README shows these copies of what the demo drew.
-mkdir -p doc/demo
 stem=${model%.params}
-cp "${stem}_samples.png" doc/demo/samples.png
-cp "${stem}_actions.png" doc/demo/actions.png
-cp "${run}curves.png" doc/demo/curves.png
-cp "${run}results.md" doc/demo/results.md
-echo "demo done: run folder $run (figures copied to doc/demo/)"
+mkdir -p output/demo
+$PY infer.py --model "$model" --input doc/examples/walk_coco.json --output output/demo/walk_3d.json \
+    --smooth 1 --animation output/demo/walk.gif --figures output/demo/walk-frames --max-figures 3
+cp "${stem}_samples.png" output/demo/samples.png
+cp "${stem}_actions.png" output/demo/actions.png
+cp "${run}curves.png" output/demo/curves.png
+cp "${stem}_results.md" output/demo/results.md
+echo "demo done: run folder $run; figures, table and animation in output/demo/"

@@ -251,6 +251,13 @@ def test_infer_lifts_every_format_with_defaults(tmp_path, trained_run, format_fi
         assert np.all(np.linalg.norm(pose, axis=-1) < 1500), kind
         # Upright: camera y points down, so the head is above the pelvis, the feet below.
         assert np.all(pose[:, H['Head'], 1] < 0) and np.all(pose[:, H['RFoot'], 1] > 0), kind
+        # Human limb lengths, left and right alike.
+        bone = lambda a, b: np.median(np.linalg.norm(pose[:, H[a]] - pose[:, H[b]], axis=-1))
+        for side in 'RL':
+            for a, b in (('Hip', 'Knee'), ('Knee', 'Foot')):
+                assert 300 < bone(side + a, side + b) < 550, (kind, side + a)
+        for a, b in (('Hip', 'Knee'), ('Knee', 'Foot')):
+            assert abs(bone('R' + a, 'R' + b) / bone('L' + a, 'L' + b) - 1) < 0.15, kind
         assert np.load(str(out)[:-5] + '_3d.npy').shape == (1, 3, 17, 3)
 
 

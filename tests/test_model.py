@@ -14,7 +14,8 @@ def test_shapes_and_parameter_count():
     net.initialize(mx.init.MSRAPrelu())
     out = net(mx.nd.ones((5, 32)))
     assert out.shape == (5, 48)
-    # 32*1024 + 4*1024*1024 + 1024*48 weights in the six Linear layers, 6 BatchNorm-free biases.
+    # 32*1024 + 4*1024*1024 + 1024*48 weights in the six Linear layers; a BatchNorm after each
+    # Linear but the last.
     dense = [p for n, p in net.collect_params().items() if 'dense' in n and n.endswith('weight')]
     assert len(dense) == 6
     assert sum(int(np.prod(p.shape)) for p in dense) == 32 * 1024 + 4 * 1024 * 1024 + 1024 * 48

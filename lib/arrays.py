@@ -1,0 +1,57 @@
+"""The dataset arrays every source is read into, assembled from world poses and cameras.
+
+  'pose3d' (N, 17, 3) float32  camera-frame mm (not yet root-relative),
+  'pose2d' (N, 17, 2) float32  pixels,
+  'ids'    (N, 5) int32        subject, action, subaction, camera, frame (frame zero-based),
+  'centre' (N, 2) float32      the camera's principal point (cx, cy) in pixels.
+Rows are ordered by recording (subject, action, subaction, camera) then frame.
+"""
+import numpy as np
+
+from lib import h36m
+from lib.cameras import project, world_to_camera
+from lib.errors import PoseError
+
+ARRAY_KEYS = ('pose3d', 'pose2d', 'ids', 'centre')
+ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
+
+
+def camera_view(world, camera, distortion, first_line=None):
+    """World joints (N, 17, 3) mm seen by `camera` (dict with R, T, f, c, k, p) -> camera-frame
+    poses (N, 17, 3) and their projections (N, 17, 2) px, float32 (lens distortion applied when
+    `distortion`). A joint at or behind the camera is a PoseError naming the frame (and its
+    line, when frame 0 is on line `first_line` of a text file)."""
+    cam = world_to_camera(world, camera['R'], camera['T'])
+    behind = np.any(cam[..., 2] <= 0, axis=1)
+    if behind.any():
+        frame = int(np.flatnonzero(behind)[0])
+        line = '' if first_line is None else ' (line %d)' % (first_line + frame)
+        raise PoseError('frame %d%s: a joint lies at or behind the camera (depth <= 0)'
+                        % (frame, line))
+    dist = (camera['k'], camera['p']) if distortion else (None, None)
+    return cam.astype(np.float32), project(cam, camera['f'], camera['c'], *dist).astype(np.float32)
+
+
+def assemble(counts, ids, views, progress=None):
+    """Fill the arrays from recordings in place: counts (n,) frames of each recording, ids (n, 4)
+    subject, action, subaction, camera, and `views` an iterable giving each recording's
+    (pose3d (N, 17, 3), pose2d (N, 17, 2), centre (2,)) in the same order. The arrays are sized
+    first, so the peak memory is the arrays plus the recordings in flight."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    out = {'pose3d': np.empty((total, h36m.NUM_JOINTS, 3), np.float32),
+           'pose2d': np.empty((total, h36m.NUM_JOINTS, 2), np.float32),
+           'ids': np.empty((total, len(ID_FIELDS)), np.int32),
+           'centre': np.empty((total, 2), np.float32)}
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    for i, (cam, uv, centre) in enumerate(progress(views) if progress else views):
+        a, b = starts[i], starts[i + 1]
+        if len(cam) != counts[i]:
+            raise PoseError('recording %s: %d frames, %d expected (a file changed while being '
+                            'read?)' % (list(ids[i]), len(cam), counts[i]))
+        out['pose3d'][a:b] = cam
+        out['pose2d'][a:b] = uv
+        out['ids'][a:b, :4] = ids[i]
+        out['ids'][a:b, 4] = np.arange(counts[i])
+        out['centre'][a:b] = centre
+    return out
