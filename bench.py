@@ -17,6 +17,7 @@ bound it is compared with and the ratio, all measured in the same run:
 - inference at batch 1024: poses/s, and the network's arithmetic rate against numpy's matrix
   multiply rate on this machine.
 """
+import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
 import os
 import shutil
 import tempfile

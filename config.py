@@ -7,6 +7,7 @@ the resolved config back to YAML; every run saves one as hyperParams.yaml. Nothi
 parsed at import time.
 """
 import copy
+import math
 
 import yaml
 from easydict import EasyDict as edict
@@ -117,10 +118,49 @@ def _checked_value(name, default, value):
     return value
 
 
+def _finite(lo, hi, lo_open=False, hi_open=False):
+    """A check that a number lies in [lo, hi] (an open end excludes it) and is finite."""
+    def check(v):
+        return (math.isfinite(v) and (v > lo if lo_open else v >= lo)
+                and (v < hi if hi_open else v <= hi))
+    text = '%s%s, %s%s' % ('(' if lo_open else '[', lo, hi, ')' if hi_open else ']')
+    return check, 'a finite number in ' + text
+
+
+_SUBJECT_IDS = (1, 5, 6, 7, 8, 9, 11)
+# The range of every number and list: a value out of range is an error before anything runs.
+RANGES = {
+    'NETWORK.linear_size': _finite(1, 65536), 'NETWORK.nResBlock': _finite(0, 64),
+    'NETWORK.dropout': _finite(0, 1, hi_open=True), 'NETWORK.bn_momentum': _finite(0, 1, hi_open=True),
+    'NETWORK.bn_epsilon': _finite(0, 1, lo_open=True),
+    'TRAIN.batchsize': _finite(1, 1 << 20), 'TRAIN.lr': _finite(0, 10, lo_open=True),
+    'TRAIN.decay_rate': _finite(0, 1, lo_open=True), 'TRAIN.decay_steps': _finite(1, 1e12),
+    'TRAIN.end_epoch': _finite(1, 100000), 'TRAIN.checkpoints': _finite(1, 100000),
+    'TRAIN.seed': _finite(0, 2 ** 32 - 1), 'DATASET.sigma': _finite(0, 1000),
+    'TEST.batchsize': _finite(1, 1 << 20), 'TEST.sigma': _finite(0, 1000),
+    'TEST.noise_seed': _finite(0, 2 ** 32 - 1),
+    'DATASET.train_subjects': (lambda v: bool(v) and all(s in _SUBJECT_IDS for s in v)
+                               and len(set(v)) == len(v),
+                               'a non-empty list of distinct Human3.6M subjects from %s'
+                               % list(_SUBJECT_IDS)),
+}
+RANGES['DATASET.test_subjects'] = RANGES['DATASET.train_subjects']
+
+
+def check_ranges(cfg):
+    """Raise PoseError naming the first key whose value is out of its range (RANGES)."""
+    for name, (check, expected) in RANGES.items():
+        section, key = name.split('.')
+        if not check(cfg[section][key]):
+            raise PoseError('config key %s: expected %s, got %r'
+                            % (name, expected, cfg[section][key]))
+
+
 def merge_config(cfg, update):
-    """A copy of `cfg` with the nested dict `update` applied (keys and types checked)."""
+    """A copy of `cfg` with the nested dict `update` applied (keys, types and ranges checked)."""
     merged = copy.deepcopy(cfg)
     _check_and_merge(merged, update, '')
+    check_ranges(merged)
     return merged
 
 

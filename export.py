@@ -8,6 +8,7 @@ in mm, camera frame, relative to the pelvis. The batch size is free. With --resc
 moves and scales each pose into the training set's pixel scale as infer.py does for detector
 output, so that raw detector pixels give infer.py's numbers.
 """
+import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
 import logging
 import os
 

@@ -11,6 +11,7 @@ filled, and each person's poses are lifted to 17 joints in mm (camera frame, pel
 Writes the JSON and, beside it, <output stem>_3d.npy (people, frames, 17, 3), NaN where a
 person is absent or a frame was left out.
 """
+import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
 import logging
 import os
 import shutil

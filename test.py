@@ -8,6 +8,7 @@ true and predicted 3D) and <model>_actions.png (errors per action). A test-time 
 (--sigma, --flip) adds its tag to these names (<model>_sigma5_results.json), so it never
 overwrites the plain results.
 """
+import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
 import logging
 import os
 
@@ -100,7 +101,7 @@ def main():
     test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
                         cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
     # Log to a file beside the model only once model and data have loaded.
-    stem = results_stem(args.model, variant_tag(cfg.TEST))
+    stem = results_stem(args.model, variant_tag(cfg.TEST, cfg if args.cfg else None))
     setup_logging(stem + '_test.log', args.debug)
     log.info('model %s; %d test frames of subjects %s; test noise sigma %g px, flip %s',
              args.model, len(test['ids']), cfg.DATASET.test_subjects, cfg.TEST.sigma,
@@ -108,6 +109,12 @@ def main():
     results, _, pred = lifter.evaluate(test)
     results['test_options'] = {'sigma': cfg.TEST.sigma, 'noise_seed': cfg.TEST.noise_seed,
                                'flip': cfg.TEST.flip}
+    # What the numbers were computed from, so that a result can be traced and compared.
+    results['computed_from'] = {
+        'model': os.path.abspath(args.model), 'model_sha256': runs.file_sha256(args.model),
+        'dataset': os.path.abspath(args.dataset), 'source': cfg.DATASET.source,
+        'test_2d': cfg.DATASET.test_2d, 'test_subjects': list(cfg.DATASET.test_subjects),
+        'distortion': cfg.DATASET.distortion, 'cfg_files': [os.path.abspath(c) for c in args.cfg]}
     for line in format_table(results):
         log.info(line)
     write_results(args, stem, results, test, pred)

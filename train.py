@@ -4,6 +4,7 @@
     python train.py --gpu -1 ...        # on the CPU
     python train.py --resume output/model/RUN --dataset ./data/   # continue a killed run
 """
+import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
 import logging
 import os
 import pprint
@@ -48,6 +49,8 @@ def resolve_config(args):
     if not args.resume:
         cfg = load_configs(args.cfg)
         if args.seed is not None:
+            if not 0 <= args.seed < 2 ** 32:
+                raise PoseError('--seed %d: expected 0 <= seed < 2^32' % args.seed)
             cfg.TRAIN.seed = args.seed
         return cfg, None
     if args.cfg:
@@ -79,13 +82,14 @@ def open_run(args, cfg, x_train, y_train, resume):
         setup_logging(resume['log_file'], args.debug)
         log.info('resuming %s after epoch %d (step %d)', run_dir, resume['epoch'], resume['step'])
         return run_dir, resume['log_file'], stats
-    stats = compute_stats(x_train, y_train)
+    stats = compute_stats(x_train, y_train, 'the training set of %s' % args.dataset)
     name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
     run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
     log_file = runs.log_path(args.root, run_dir)
     setup_logging(log_file, args.debug)
-    dump_config(cfg, os.path.join(run_dir, runs.CONFIG_FILE))
-    save_stats(stats, os.path.join(run_dir, runs.STATS_FILE))
+    for path, write in ((runs.CONFIG_FILE, dump_config), (runs.STATS_FILE, save_stats)):
+        write(cfg if write is dump_config else stats, os.path.join(run_dir, path))
+        runs.record_checksum(os.path.join(run_dir, path))
     log.info('run folder %s, log %s', run_dir, log_file)
     log.info('config:\n%s', pprint.pformat(to_plain(cfg), sort_dicts=False))
     return run_dir, log_file, stats
@@ -111,13 +115,21 @@ def main():
     cfg, resume_dir = resolve_config(args)
     contexts = contexts_from_arg(args.gpu)
     check_dataset_root(args.dataset)
-    resume = runs.read_resume_state(resume_dir, cfg, len(contexts)) if resume_dir else None
+    lock = runs.lock_run_dir(resume_dir) if resume_dir else None
+    resume = (runs.read_resume_state(resume_dir, cfg, len(contexts), args.dataset)
+              if resume_dir else None)
     setup_logging(None, args.debug)
     set_seed(cfg.TRAIN.seed)
     train, test = read_data(args, cfg)
     x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
-    # The run folder is made only once the data is known to be good: a bad dataset leaves nothing.
+    if len(x_train) < cfg.TRAIN.batchsize * len(contexts):
+        raise PoseError('TRAIN.batchsize %d x %d device(s) is more than the %d training frames: '
+                        'no full batch, nothing would be trained'
+                        % (cfg.TRAIN.batchsize, len(contexts), len(x_train)))
+    # The run folder is made only once the data and the statistics are known to be good: a bad
+    # dataset leaves nothing.
     run_dir, log_file, stats = open_run(args, cfg, x_train, y_train, resume)
+    lock = lock or runs.lock_run_dir(run_dir)
     log.info('devices: %s, mxnet %s', contexts, mx.__version__)
 
     # The whole training set goes to every device once; batches are gathered there.
@@ -158,11 +170,13 @@ def main():
         if epoch < end:
             runs.save_resume_state(net, trainer, run_dir, {
                 'epoch': epoch, 'step': step, 'curves': curves, 'elapsed': time.time() - start,
-                'devices': len(contexts), 'log_file': log_file})
+                'devices': len(contexts), 'log_file': log_file,
+                'dataset': os.path.abspath(args.dataset)})
     final = os.path.join(run_dir, runs.checkpoint_name(end, final=True))
     runs.save_parameters(net, final)
     runs.clear_resume_state(run_dir)
     log.info('wrote final model %s', final)
+    lock.close()
     return 0
 
 

@@ -13,6 +13,9 @@ from lib.cameras import project, world_to_camera
 from lib.errors import PoseError
 
 ARRAY_KEYS = ('pose3d', 'pose2d', 'ids', 'centre')
+# Sanity bounds: a projection or a position beyond these comes from a broken camera or file.
+MAX_PIXELS = 1e6
+MAX_MM = 1e6
 ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
 
 
@@ -29,7 +32,15 @@ def camera_view(world, camera, distortion, first_line=None):
         raise PoseError('frame %d%s: a joint lies at or behind the camera (depth <= 0)'
                         % (frame, line))
     dist = (camera['k'], camera['p']) if distortion else (None, None)
-    return cam.astype(np.float32), project(cam, camera['f'], camera['c'], *dist).astype(np.float32)
+    with np.errstate(all='ignore'):                     # overflow is reported just below
+        uv = project(cam, camera['f'], camera['c'], *dist)
+    wild = ~np.all(np.isfinite(uv) & (np.abs(uv) < MAX_PIXELS), axis=(1, 2))
+    if wild.any():
+        raise PoseError('frame %d: projections beyond %g pixels (check the focal length, centre '
+                        'and distortion of the camera)' % (int(np.flatnonzero(wild)[0]), MAX_PIXELS))
+    if not np.all(np.abs(cam) < MAX_MM):
+        raise PoseError('poses beyond %g mm from the camera' % MAX_MM)
+    return cam.astype(np.float32), uv.astype(np.float32)
 
 
 def assemble(counts, ids, views, progress=None):

@@ -3,6 +3,7 @@ import argparse
 import logging
 import os
 import re
+import signal
 import sys
 
 import mxnet as mx
@@ -19,7 +20,7 @@ def parser_for(doc):
     """An ArgumentParser described by the first line of `doc`; a value like -1,-1 after an
     option is taken as a value, not as an option (argparse knows only plain negative numbers)."""
     parser = argparse.ArgumentParser(description=description(doc))
-    parser._negative_number_matcher = re.compile(r'^-\d[\d,.]*$')
+    parser._negative_number_matcher = re.compile(r'^-\d[-\d,.]*$')
     return parser
 
 
@@ -91,6 +92,7 @@ def setup_logging(log_file=None, debug=False):
 
 def run(main):
     """Call main(); a PoseError becomes `error: ...` on stderr and exit status 2."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         code = main()
     except PoseError as e:

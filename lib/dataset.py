@@ -10,7 +10,6 @@ import json
 import logging
 import multiprocessing
 import os
-import zipfile
 import zlib
 
 import numpy as np
@@ -33,6 +32,10 @@ def list_sources(dataset_root, subjects):
     """Paths of the annotation files of `subjects` and their ids (n, 4); raises on missing ones."""
     folders, ids = h36m.all_folders(subjects)
     paths = [h36m.annotation_path(dataset_root, f) for f in folders]
+    for f, p in zip(folders, paths):
+        if os.path.lexists(p) and not os.path.isfile(p):
+            raise PoseError('%s: not a readable file (%s)' % (p, 'a folder' if os.path.isdir(p)
+                                                              else 'a broken or looping link'))
     missing = [f for f, p in zip(folders, paths) if not os.path.isfile(p)]
     if missing:
         if not os.path.isdir(os.path.join(dataset_root, 'annot')):
@@ -98,8 +101,9 @@ def _read_cache(path, key):
               and data['ids'].shape[1:] == (5,) and data['centre'].shape[1:] == (2,)
               and len({len(data[k]) for k in ARRAY_KEYS}) == 1
               and str(data['checksum']) == _checksum(data))
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
-        log.warning('cache %s is unreadable (%s); rebuilding it', path, e)
+    except Exception as e:   # a damaged file raises many kinds; whatever it is, rebuild
+        log.warning('cache %s is unreadable (%s: %s); rebuilding it', path, type(e).__name__,
+                    str(e).splitlines()[0][:100] if str(e) else '')
         return None
     if not ok:
         log.warning('cache %s does not match its sources or is altered; rebuilding it', path)
@@ -176,6 +180,9 @@ def load_dataset(dataset_root, subjects, dataset_cfg, input_2d='gt', cache_dir=N
     options = {'source': source, 'subjects': list(subjects),
                'distortion': bool(dataset_cfg.distortion), 'cameras': cameras_path}
     data = cached(cache_dir, paths, options, build, 'subjects %s (%s)' % (list(subjects), source))
+    if not len(data['ids']):
+        raise PoseError('%s: no frames for subjects %s (every %s file holds 0 frames)'
+                        % (dataset_root, list(subjects), source))
     if input_2d != 'gt':
         data = sources.apply_detections(data, dataset_root, input_2d, subjects)
     return data

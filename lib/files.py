@@ -17,9 +17,12 @@ def atomic_path(path, suffix='.tmp'):
     try:
         yield tmp
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(e, OSError) and not e.filename:
+            # A full disk seen by a library writer often names no file: name the one we write.
+            raise OSError(e.errno, e.strerror or str(e), path) from e
         raise
 
 

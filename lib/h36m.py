@@ -69,12 +69,24 @@ def all_folders(subjects):
     return [folder_name(*i) for i in ids], np.array(ids, dtype=np.int64).reshape(-1, 4)
 
 
+# The labels of header lines 3-9. Files label lines as they like, but a line that carries the
+# label of another header line is a swap, which would silently give wrong 2D.
+HEADER_LABELS = {2: 'r', 3: 't', 4: 'f', 5: 'c', 6: 'k', 7: 'p', 8: 'joints'}
+
+
 def _numbers(line, lineno, count, path, integer=False):
-    """The `count` numbers after the label token of one header line."""
+    """The exactly `count` numbers after the label token of one header line."""
     tokens = line.split()
-    if len(tokens) < count + 1:
+    if len(tokens) != count + 1:
         raise PoseError('%s line %d: expected a label and %d numbers, found %d tokens'
                         % (path, lineno + 1, count, len(tokens)))
+    label = tokens[0].lower()
+    others = {v: k for k, v in HEADER_LABELS.items() if k != lineno}
+    if label in others:
+        raise PoseError('%s line %d: labelled %r, the label of line %d (lines swapped?)'
+                        % (path, lineno + 1, tokens[0], others[label] + 1))
+    if _all_numbers([label]):
+        raise PoseError('%s line %d: expected a label before the numbers' % (path, lineno + 1))
     try:
         values = np.array([float(t) for t in tokens[1:count + 1]])
     except ValueError:
@@ -89,14 +101,18 @@ def _numbers(line, lineno, count, path, integer=False):
     return values
 
 
+MAX_FRAMES = 10 ** 7    # Human3.6M's longest recording has about 7,000 frames
+
+
 def _frame_count(line, path):
-    """Line 1 of an annotation file: the number of frames N >= 0."""
+    """Line 1 of an annotation file: the number of frames, 0 <= N <= MAX_FRAMES."""
     try:
         n = int(line.strip())
     except ValueError:
         n = -1
-    if n < 0:
-        raise PoseError('%s line 1: expected the number of frames, got %r' % (path, line[:40]))
+    if not 0 <= n <= MAX_FRAMES:
+        raise PoseError('%s line 1: expected the number of frames (0 to %d), got %r'
+                        % (path, MAX_FRAMES, line.strip()[:40]))
     return n
 
 
@@ -136,8 +152,14 @@ def parse_annotation(path):
     radial = _numbers(lines[6], 6, 3, path)
     tangential = _numbers(lines[7], 7, 2, path)
     joints = _numbers(lines[8], 8, NUM_JOINTS, path, integer=True)
-    if joints.min() < 1 or joints.max() > NUM_JOINTS_32:
-        raise PoseError('%s line 9: joint indices must lie in 1..%d' % (path, NUM_JOINTS_32))
+    if joints.min() < 1 or joints.max() > NUM_JOINTS_32 or len(set(joints)) != NUM_JOINTS:
+        raise PoseError('%s line 9: expected %d distinct joint indices in 1..%d'
+                        % (path, NUM_JOINTS, NUM_JOINTS_32))
+    if not (width > 0 and height > 0 and np.all(focal > 0)):
+        raise PoseError('%s lines 2 and 5: the image size and the focal lengths must be > 0'
+                        % path)
+    if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-3):
+        raise PoseError('%s line 3: not a rotation matrix (R R^T is not the identity)' % path)
     body = lines[HEADER_LINES] if len(lines) > HEADER_LINES else ''
     poses = _parse_pose_lines(body, n, path)
     return {'width': width, 'height': height, 'R': rot, 'T': trans, 'f': focal, 'c': centre,

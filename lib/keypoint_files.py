@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 # Layouts recognisable by their keypoint count alone.
 BY_COUNT = {18: 'openpose18', 25: 'body25', 26: 'halpe26', 33: 'mediapipe', 136: 'halpe136'}
-AMBIGUOUS_17 = ('coco', 'h36m')
 
 
 class Detections:
@@ -41,9 +40,6 @@ class Detections:
 
     def __init__(self, layout, kind, frames, path):
         self.layout, self.kind, self.frames, self.path = layout, kind, frames, path
-
-    def num_keypoints(self):
-        return len(keypoints.layout_names(self.layout))
 
 
 def natural_key(label):

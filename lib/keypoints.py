@@ -56,10 +56,6 @@ LAYOUTS = {
                   'RThumb', 'LHip', 'RHip', 'LKnee', 'RKnee', 'LAnkle', 'RAnkle', 'LHeel',
                   'RHeel', 'LFootIndex', 'RFootIndex'),
 }
-# Layouts with the same number of keypoints, which a file without names cannot tell apart.
-FORMATS = ('auto', 'h36m', 'coco', 'coco-annotations', 'body25', 'openpose18', 'halpe26',
-           'halpe136', 'mmpose', 'mediapipe')
-
 # Other spellings of keypoint names found in files (after normalise_name).
 _SYNONYMS = {'pelvis': 'hip', 'midhip': 'hip', 'root': 'hip', 'lfoot': 'lankle',
              'rfoot': 'rankle', 'headtop': 'head', 'tophead': 'head', 'necknose': 'necknose',

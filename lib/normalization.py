@@ -33,14 +33,23 @@ def targets_to_pose(targets):
     return pose
 
 
-def compute_stats(inputs, targets):
+def compute_stats(inputs, targets, where='the training set'):
     """Per-dimension mean and std of training inputs (N, 32) and targets (N, 48), float64.
-    A constant dimension gets std 1 so that z-scoring never divides by zero."""
-    stats = {'mean2d': inputs.mean(axis=0, dtype=np.float64),
-             'std2d': inputs.std(axis=0, dtype=np.float64),
-             'mean3d': targets.mean(axis=0, dtype=np.float64),
-             'std3d': targets.std(axis=0, dtype=np.float64)}
-    for k in ('std2d', 'std3d'):
+    A constant dimension gets std 1 so that z-scoring never divides by zero. Statistics that
+    are not finite (poses or projections beyond the float range), or a training set whose every
+    input or every target is constant (nothing to learn), are a PoseError naming `where`."""
+    with np.errstate(all='ignore'):           # non-finite statistics are reported below
+        stats = {'mean2d': inputs.mean(axis=0, dtype=np.float64),
+                 'std2d': inputs.std(axis=0, dtype=np.float64),
+                 'mean3d': targets.mean(axis=0, dtype=np.float64),
+                 'std3d': targets.std(axis=0, dtype=np.float64)}
+    for k in STAT_KEYS:
+        if not np.all(np.isfinite(stats[k])):
+            raise PoseError('%s: the %s statistics hold NaN or infinity (poses or projections '
+                            'beyond the float range: check the camera parameters)' % (where, k))
+    for k, what in (('std2d', 'input'), ('std3d', 'target')):
+        if np.all(stats[k] < 1e-8):
+            raise PoseError('%s: every %s pose is the same; nothing can be learned' % (where, what))
         stats[k][stats[k] < 1e-8] = 1.0
     return stats
 
@@ -70,8 +79,9 @@ def load_stats(path):
     try:
         with np.load(path, allow_pickle=False) as z:
             stats = {k: z[k].astype(np.float64) for k in STAT_KEYS}
-    except (OSError, ValueError, KeyError) as e:
-        raise PoseError('%s: cannot read normalisation statistics (%s)' % (path, e))
+    except Exception as e:        # a damaged zip raises several kinds (BadZipFile, EOFError...)
+        raise PoseError('%s: cannot read normalisation statistics (%s: %s)'
+                        % (path, type(e).__name__, str(e).splitlines()[0][:100] if str(e) else ''))
     sizes = {'mean2d': h36m.INPUT_SIZE, 'std2d': h36m.INPUT_SIZE, 'mean3d': h36m.OUTPUT_SIZE,
              'std3d': h36m.OUTPUT_SIZE}
     for k, n in sizes.items():
@@ -80,4 +90,6 @@ def load_stats(path):
                             % (path, k, stats[k].shape, n))
         if not np.all(np.isfinite(stats[k])):
             raise PoseError('%s: %s holds NaN or infinity' % (path, k))
+        if k.startswith('std') and not np.all(stats[k] > 0):
+            raise PoseError('%s: %s holds a standard deviation <= 0' % (path, k))
     return stats

@@ -1,4 +1,8 @@
 """Results of an evaluation: the per-action table (text, dict, JSON), per joint and per axis."""
+import hashlib
+import json
+
+from config import to_plain
 from lib import h36m
 from lib.metrics import by_action, frame_counts
 
@@ -45,11 +49,16 @@ def format_table(results):
     return lines
 
 
-def variant_tag(test_cfg):
-    """'' for a plain evaluation; '_sigma5' or '_flip' (or both) for the test-time options, so
-    that their results never overwrite the plain ones."""
+def variant_tag(test_cfg, overridden=None):
+    """'' for a plain evaluation; '_sigma5' or '_flip' (or both) for the test-time options, and
+    '_cfg-<8 hex digits of the resolved config>' when --cfg changed the run's config, so that a
+    variant's results never overwrite the plain ones."""
     tag = '_sigma%g' % test_cfg.sigma if test_cfg.sigma > 0 else ''
-    return tag + ('_flip' if test_cfg.flip else '')
+    tag += '_flip' if test_cfg.flip else ''
+    if overridden is not None:
+        text = json.dumps(to_plain(overridden), sort_keys=True)
+        tag += '_cfg-' + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return tag
 
 
 def results_stem(model_path, tag=''):

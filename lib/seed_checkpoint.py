@@ -8,7 +8,7 @@ seed's layer k goes to our k-th layer of the same kind.
 """
 import mxnet as mx
 
-from lib.errors import PoseError
+from lib.errors import PoseError, error_reason
 
 PREFIX = 'simplebaseline0_'
 DENSE_FIELDS = ('weight', 'bias')
@@ -19,9 +19,8 @@ def read_params(path):
     """All arrays of a .params file as {name: NDArray} (either format)."""
     try:
         arrays = mx.nd.load(path)
-    except mx.base.MXNetError as e:
-        raise PoseError('%s: not an MXNet parameter file (%s)'
-                        % (path, str(e).strip().splitlines()[0][:160]))
+    except Exception as e:          # MXNetError, or UnicodeDecodeError from a damaged name
+        raise PoseError('%s: not an MXNet parameter file (%s)' % (path, error_reason(e)))
     if not isinstance(arrays, dict):
         raise PoseError('%s: holds unnamed arrays, not network parameters' % path)
     return arrays

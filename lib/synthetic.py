@@ -21,6 +21,7 @@ from lib import h36m
 from lib.cameras import DEFAULT_CAMERAS, load_h36m_cameras, project, world_to_camera
 from lib.errors import PoseError
 from lib.files import atomic_path
+from lib.sources import SOURCES
 
 FPS = 50.0
 
@@ -438,7 +439,7 @@ def write_annotation(path, poses, camera):
         np.savetxt(f, poses.reshape(n, -1), fmt='pose ' + ' '.join(['%.3f'] * 96))
 
 
-FORMATS = ('annot', 'videopose3d', 'cdf', 'h5')
+FORMATS = SOURCES      # the synthetic set can be written as every source reads it
 
 
 def recording_name(subject, action, subaction):

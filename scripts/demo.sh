@@ -15,7 +15,7 @@ model=$(ls "$run"Model_epoch*.params | head -n 1)
 $PY test.py --gpu -1 --root . --dataset demo-data --model "$model" --figures 6
 stem=${model%.params}
 mkdir -p output/demo
-$PY infer.py --model "$model" --input doc/examples/walk_coco.json --output output/demo/walk_3d.json \
+$PY infer.py --model "$model" --input doc/examples/walk_coco.json --output output/demo/walk.json \
     --smooth 1 --animation output/demo/walk.gif --figures output/demo/walk-frames --max-figures 3
 cp "${stem}_samples.png" output/demo/samples.png
 cp "${stem}_actions.png" output/demo/actions.png

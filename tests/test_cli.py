@@ -123,13 +123,18 @@ def test_model_of_another_shape(tmp_path, trained_run):
     import shutil
     run = tmp_path / 'run'
     shutil.copytree(trained_run['run'], run)
-    text = open(run / 'hyperParams.yaml').read().replace('linear_size: 128', 'linear_size: 256')
-    open(run / 'hyperParams.yaml', 'w').write(text)
+    wider = write_yaml(tmp_path / 'wider.yaml', 'NETWORK:\n  linear_size: 256\n')
     before = _tree(run)
     proc = run_cli('test.py', '--gpu', '-1', '--root', tmp_path, '--dataset', trained_run['data'],
-                   '--model', run / 'Model_epoch6.params')
+                   '--model', run / 'Model_epoch6.params', '--cfg', wider)
     _assert_one_line_error(proc, 'Model_epoch6.params', 'does not fit')
     assert _tree(run) == before
+    # Editing the run's own config instead is caught by its recorded checksum.
+    text = open(run / 'hyperParams.yaml').read().replace('linear_size: 128', 'linear_size: 256')
+    open(run / 'hyperParams.yaml', 'w').write(text)
+    proc = run_cli('test.py', '--gpu', '-1', '--root', tmp_path, '--dataset', trained_run['data'],
+                   '--model', run / 'Model_epoch6.params')
+    _assert_one_line_error(proc, 'hyperParams.yaml', 'SHA-256 differs')
 
 
 def test_tiny_net_config_is_valid(tmp_path):

@@ -140,6 +140,12 @@ def test_statistics_that_do_not_match_the_model(tmp_path, trained_run):
              std3d=np.ones(48))
     proc = run_cli('test.py', '--root', tmp_path, '--dataset', trained_run['data'], '--model',
                    run / 'Model_epoch6.params')
+    # The run's checksums.json catches the change first ...
+    assert proc.returncode == 2 and 'meanstd.npz: its SHA-256 differs' in proc.stderr
+    # ... and without it (a run of an earlier version) the shape check does.
+    os.remove(run / 'checksums.json')
+    proc = run_cli('test.py', '--root', tmp_path, '--dataset', trained_run['data'], '--model',
+                   run / 'Model_epoch6.params')
     assert proc.returncode == 2 and 'mean2d has shape (30,)' in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
