@@ -64,6 +64,7 @@ def default_config():
     cfg.TEST.sigma = 0.0                 # std (pixels) of Gaussian noise on the 2D input at test time
     cfg.TEST.noise_seed = 0              # seed of that noise, drawn once: the same numbers every time
     cfg.TEST.flip = False                # average the predictions of each input and its mirror image
+    cfg.TEST.every = 1                   # evaluate every N-th frame of each recording (1: all, the paper's protocol)
     return cfg
 
 
@@ -138,7 +139,7 @@ RANGES = {
     'TRAIN.end_epoch': _finite(1, 100000), 'TRAIN.checkpoints': _finite(1, 100000),
     'TRAIN.seed': _finite(0, 2 ** 32 - 1), 'DATASET.sigma': _finite(0, 1000),
     'TEST.batchsize': _finite(1, 1 << 20), 'TEST.sigma': _finite(0, 1000),
-    'TEST.noise_seed': _finite(0, 2 ** 32 - 1),
+    'TEST.noise_seed': _finite(0, 2 ** 32 - 1), 'TEST.every': _finite(1, 10000),
     'DATASET.train_subjects': (lambda v: bool(v) and all(s in _SUBJECT_IDS for s in v)
                                and len(set(v)) == len(v),
                                'a non-empty list of distinct Human3.6M subjects from %s'

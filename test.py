@@ -1,20 +1,26 @@
-"""Evaluate a trained model on the test subjects: Protocol #1 and #2 per action, joint and axis.
+"""Evaluate trained models on the test subjects: every measure per action, joint and axis.
 
     python test.py --gpu 0 --root . --dataset ./data/ --model output/model/RUN/Model_epoch200.params
+    python test.py ... --model RUN1/M.params RUN2/M.params RUN3/M.params [--vs RUN4/M.params ...]
 
-Writes beside the model: <model>_results.json, <model>_results.md (the table in the paper's
-layout), <model>_test.log and, with --figures N, <model>_samples.png (N test frames: 2D input,
-true and predicted 3D) and <model>_actions.png (errors per action). A test-time variant
-(--sigma, --flip) adds its tag to these names (<model>_sigma5_results.json), so it never
-overwrites the plain results.
+Writes beside each model: <model>_results.json, <model>_results.md (the table in the paper's
+layout, with the paper's row for the same 2D input), <model>_test.log and, with --figures N,
+<model>_samples.png (N test frames: 2D input, true and predicted 3D) and <model>_actions.png
+(errors per action). A test-time variant (--sigma, --flip, TEST.every, --cfg) adds its tag to
+these names (<model>_sigma5_results.json), so it never overwrites the plain results. With
+several models the test data is read once, and the mean and standard deviation over the runs
+(and, with --vs, the difference between the two groups with a 95% interval) are printed and
+written to --summary (default ROOT/output/compare/<date>_<time>.json and .md).
 """
 import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
 import logging
 import os
+import time
 
 import numpy as np
 
-from lib import runs
+from lib import runs, runstats
+from lib.arrays import every_nth
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
 from lib.dataset import cache_folder, load_dataset
 from lib.errors import PoseError
@@ -31,7 +37,12 @@ log = logging.getLogger('test')
 
 def parse_args():
     parser = base_parser(__doc__)
-    parser.add_argument('--model', required=True, help='a .params file of a training run')
+    parser.add_argument('--model', required=True, nargs='+',
+                        help='.params file(s) of training runs (or seed checkpoints)')
+    parser.add_argument('--vs', nargs='+', default=[], metavar='MODEL',
+                        help='a second group of runs to compare with the --model group')
+    parser.add_argument('--summary', default=None, metavar='FILE.json',
+                        help='where the summary of several runs goes (.json and .md beside it)')
     parser.add_argument('--figures', type=int, default=0, metavar='N',
                         help='also draw N sample test frames and the per-action chart (0: none)')
     parser.add_argument('--sigma', type=float, default=None,
@@ -48,27 +59,60 @@ def parse_args():
     if args.sigma is not None and not 0 <= args.sigma <= 1000:
         raise PoseError('--sigma %s: expected a standard deviation in pixels in [0, 1000]'
                         % args.sigma)
+    models = args.model + args.vs
+    if len(set(map(os.path.realpath, models))) != len(models):
+        raise PoseError('--model/--vs: a model is named twice')
+    if args.summary and not args.summary.endswith('.json'):
+        raise PoseError('--summary %s: expected a .json file name' % args.summary)
     return args
 
 
-def seed_statistics(args, cfg, cache_dir):
+# The settings that decide which test frames a model is scored on: every model of one call
+# must agree on them, since the test data is read once.
+TEST_DATA_KEYS = (('DATASET', 'source'), ('DATASET', 'test_2d'), ('DATASET', 'test_subjects'),
+                  ('DATASET', 'distortion'), ('DATASET', 'cameras'), ('TEST', 'every'))
+
+
+def read_models(args):
+    """[(model, cfg, stats)] with the test options applied; the models must agree on the test
+    data settings."""
+    out = []
+    for model in args.model + args.vs:
+        cfg, stats = runs.load_run(model, args.cfg)
+        if args.sigma is not None:
+            cfg.TEST.sigma = args.sigma
+        cfg.TEST.flip = cfg.TEST.flip or args.flip
+        if out:
+            first_model, first = out[0][0], out[0][1]
+            for section, key in TEST_DATA_KEYS:
+                if cfg[section][key] != first[section][key]:
+                    raise PoseError('--model %s: %s.%s is %r, but %r for %s; models evaluated '
+                                    'together must share the test data'
+                                    % (model, section, key, cfg[section][key],
+                                       first[section][key], first_model))
+        out.append((model, cfg, stats))
+    return out
+
+
+def seed_statistics(args, model, cfg, cache_dir):
     """The statistics of a seed checkpoint that has none: recomputed from the training subjects,
     as the seed did, and written to <model>_meanstd.npz for infer.py and export.py."""
     log.info('%s is a seed checkpoint without hyperParams.yaml and meanstd.npz beside it: using '
              'the default (seed) config and recomputing the statistics from the training '
-             'subjects %s of %s, as the seed did', args.model, cfg.DATASET.train_subjects,
+             'subjects %s of %s, as the seed did', model, cfg.DATASET.train_subjects,
              args.dataset)
     train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
                          cfg.DATASET.train_2d, cache_dir, file_progress('reading train data'))
     stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']))
-    save_stats(stats, runs.seed_stats_path(args.model))
-    log.info('wrote %s', runs.seed_stats_path(args.model))
+    save_stats(stats, runs.seed_stats_path(model))
+    log.info('wrote %s', runs.seed_stats_path(model))
     return stats
 
 
-def write_results(args, stem, results, test, pred):
+def write_results(args, model, cfg, stem, results, test, pred):
     write_json(results, stem + '_results.json')
-    write_text(format_markdown(results, os.path.basename(args.model)), stem + '_results.md')
+    write_text(format_markdown(results, os.path.basename(model), cfg.DATASET.test_2d),
+               stem + '_results.md')
     log.info('wrote %s_results.json and %s_results.md', stem, stem)
     if args.save_predictions:
         npz = stem + '_predictions.npz'
@@ -84,40 +128,79 @@ def write_results(args, stem, results, test, pred):
         log.info('wrote %s_samples.png and %s_actions.png', stem, stem)
 
 
-def main():
-    args = parse_args()
-    cfg, stats = runs.load_run(args.model, args.cfg)
-    if args.sigma is not None:
-        cfg.TEST.sigma = args.sigma
-    cfg.TEST.flip = cfg.TEST.flip or args.flip
-    contexts = contexts_from_arg(args.gpu)
-    check_dataset_root(args.dataset)
-    setup_logging(None, args.debug)
-    cache_dir = cache_folder(args.root, cfg.DATASET)
-    if stats is None:
-        stats = seed_statistics(args, cfg, cache_dir)
-    lifter = Lifter(cfg, stats, args.model, contexts[0])
-    # The test data is read once for all actions.
-    test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
-                        cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
-    # Log to a file beside the model only once model and data have loaded.
-    stem = results_stem(args.model, variant_tag(cfg.TEST, cfg if args.cfg else None))
+def evaluate_model(args, model, cfg, stats, context, test):
+    """One model's evaluation, its files and its log; returns its results dict."""
+    lifter = Lifter(cfg, stats, model, context)
+    stem = results_stem(model, variant_tag(cfg.TEST, cfg if args.cfg else None))
     setup_logging(stem + '_test.log', args.debug)
-    log.info('model %s; %d test frames of subjects %s; test noise sigma %g px, flip %s',
-             args.model, len(test['ids']), cfg.DATASET.test_subjects, cfg.TEST.sigma,
-             cfg.TEST.flip)
+    log.info('model %s; %d test frames of subjects %s (%s); test noise sigma %g px, flip %s',
+             model, len(test['ids']), cfg.DATASET.test_subjects,
+             'every frame' if cfg.TEST.every == 1 else 'every %d-th frame' % cfg.TEST.every,
+             cfg.TEST.sigma, cfg.TEST.flip)
     results, _, pred = lifter.evaluate(test)
     results['test_options'] = {'sigma': cfg.TEST.sigma, 'noise_seed': cfg.TEST.noise_seed,
-                               'flip': cfg.TEST.flip}
+                               'flip': cfg.TEST.flip, 'every': cfg.TEST.every}
     # What the numbers were computed from, so that a result can be traced and compared.
     results['computed_from'] = {
-        'model': os.path.abspath(args.model), 'model_sha256': runs.file_sha256(args.model),
+        'model': os.path.abspath(model), 'model_sha256': runs.file_sha256(model),
         'dataset': os.path.abspath(args.dataset), 'source': cfg.DATASET.source,
         'test_2d': cfg.DATASET.test_2d, 'test_subjects': list(cfg.DATASET.test_subjects),
         'distortion': cfg.DATASET.distortion, 'cfg_files': [os.path.abspath(c) for c in args.cfg]}
     for line in format_table(results):
         log.info(line)
-    write_results(args, stem, results, test, pred)
+    write_results(args, model, cfg, stem, results, test, pred)
+    return results
+
+
+def summarize_runs(args, all_results):
+    """The mean and spread over the runs (and the group difference with --vs): logged and
+    written to --summary."""
+    models = args.model + args.vs
+    path = args.summary or os.path.join(args.root, 'output', 'compare',
+                                        time.strftime('%Y-%m-%d_%H-%M-%S') + '.json')
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    setup_logging(path[:-len('.json')] + '.log', args.debug)
+    agg = runstats.aggregate(all_results)
+    summary = {'models': [os.path.abspath(m) for m in models], 'aggregate': agg}
+    for line in runstats.format_aggregate(agg, len(models), 'All runs'):
+        log.info(line)
+    diff, groups = None, None
+    if args.vs:
+        groups = (args.model, args.vs)
+        diff = runstats.compare_groups(all_results[:len(args.model)],
+                                       all_results[len(args.model):])
+        summary['groups'] = {'A': [os.path.abspath(m) for m in args.model],
+                             'B': [os.path.abspath(m) for m in args.vs]}
+        summary['group_A'] = runstats.aggregate(all_results[:len(args.model)])
+        summary['group_B'] = runstats.aggregate(all_results[len(args.model):])
+        summary['difference_A_minus_B'] = diff
+        for line in runstats.format_comparison(diff):
+            log.info(line)
+    write_json(summary, path)
+    write_text(runstats.format_markdown(agg, len(models), models, diff, groups),
+               path[:-len('.json')] + '.md')
+    log.info('wrote %s and %s', path, path[:-len('.json')] + '.md')
+
+
+def main():
+    args = parse_args()
+    models = read_models(args)
+    contexts = contexts_from_arg(args.gpu)
+    check_dataset_root(args.dataset)
+    setup_logging(None, args.debug)
+    first_cfg = models[0][1]
+    cache_dir = cache_folder(args.root, first_cfg.DATASET)
+    # The test data is read once for all actions and all models.
+    test = load_dataset(args.dataset, first_cfg.DATASET.test_subjects, first_cfg.DATASET,
+                        first_cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
+    test = every_nth(test, first_cfg.TEST.every)
+    all_results = []
+    for model, cfg, stats in models:
+        if stats is None:
+            stats = seed_statistics(args, model, cfg, cache_dir)
+        all_results.append(evaluate_model(args, model, cfg, stats, contexts[0], test))
+    if len(models) > 1:
+        summarize_runs(args, all_results)
     return 0
 
 

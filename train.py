@@ -14,6 +14,7 @@ import mxnet as mx
 
 from config import dump_config, load_configs, to_plain
 from lib import runs
+from lib.arrays import every_nth
 from lib.augment import DeviceAugment
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
 from lib.dataset import cache_folder, load_dataset
@@ -121,6 +122,7 @@ def main():
     setup_logging(None, args.debug)
     set_seed(cfg.TRAIN.seed)
     train, test = read_data(args, cfg)
+    test = every_nth(test, cfg.TEST.every)
     x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
     if len(x_train) < cfg.TRAIN.batchsize * len(contexts):
         raise PoseError('TRAIN.batchsize %d x %d device(s) is more than the %d training frames: '

@@ -19,6 +19,15 @@ MAX_MM = 1e6
 ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
 
 
+def every_nth(data, every):
+    """The rows of dataset arrays whose frame index is a multiple of `every` (1: all), as
+    papers that evaluate every N-th frame do."""
+    if every == 1:
+        return data
+    keep = data['ids'][:, 4] % every == 0
+    return {k: v[keep] for k, v in data.items()}
+
+
 def camera_view(world, camera, distortion, first_line=None):
     """World joints (N, 17, 3) mm seen by `camera` (dict with R, T, f, c, k, p) -> camera-frame
     poses (N, 17, 3) and their projections (N, 17, 2) px, float32 (lens distortion applied when

@@ -15,7 +15,8 @@ import numpy as np
 from lib import h36m, keypoints, runs
 from lib.errors import PoseError
 from lib.evaluation import evaluate, ground_truth_poses
-from lib.metrics import protocol_errors
+from lib.arrays import every_nth
+from lib.metrics import protocol_errors, velocity_errors
 from lib.model import build_network
 from lib.normalization import load_stats
 from lib.prediction import predict_poses
@@ -105,15 +106,20 @@ class Lifter:
         return out
 
     def evaluate(self, data, test_cfg=None):
-        """Every frame of dataset arrays `data` (lib.dataset) once, with the TEST options of the
-        run's config (or `test_cfg`). Returns (results dict of lib.report.summarize,
-        per-frame errors of lib.metrics.protocol_errors, predictions (N, 17, 3) mm)."""
+        """Every TEST.every-th frame of dataset arrays `data` (lib.arrays) once, with the TEST
+        options of the run's config (or `test_cfg`). Returns (results dict of
+        lib.report.summarize, per-frame errors of lib.evaluation.evaluate, predictions
+        (M, 17, 3) mm), the last two for the rows of lib.arrays.every_nth(data, every)."""
         test_cfg = test_cfg or self.cfg.TEST
+        data = every_nth(data, test_cfg.every)
         errors, pred = evaluate(self.net, data, self.stats, self.context, test_cfg)
-        return summarize(errors, data['ids']), errors, pred
+        return summarize(errors, data['ids'], test_cfg.every), errors, pred
 
 
 def score(pred3d, pose3d, ids):
     """Predictions (N, 17, 3) mm (root-relative) against camera-frame ground truth (N, 17, 3) mm
-    with ids (N, 5) (lib.dataset) -> the results dict of lib.report.summarize."""
-    return summarize(protocol_errors(pred3d, ground_truth_poses(pose3d)), np.asarray(ids))
+    with ids (N, 5) (lib.arrays) -> the results dict of lib.report.summarize."""
+    gt = ground_truth_poses(pose3d)
+    errors = protocol_errors(pred3d, gt)
+    errors['mpjve'] = velocity_errors(pred3d, gt, np.asarray(ids))
+    return summarize(errors, np.asarray(ids))

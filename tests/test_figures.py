@@ -68,7 +68,8 @@ def _fake_results():
     p2 = {n: v * 0.7 for n, v in p1.items()}
     frames = {n: 100 for n in names}
     frames['All frames'] = 1500
-    return {'protocol1': p1, 'protocol2': p2, 'frames': frames}
+    others = {k: {n: v * 0.9 for n, v in p1.items()} for k in ('protocol3', 'mpjve', 'pck150', 'auc')}
+    return dict(others, protocol1=p1, protocol2=p2, frames=frames)
 
 
 def test_action_chart(tmp_path):
@@ -83,11 +84,19 @@ def test_action_chart(tmp_path):
 
 def test_markdown_table_layout():
     text = format_markdown(_fake_results(), 'Model')
-    header = [l for l in text.splitlines() if l.startswith('| Protocol')][0]
+    header = [l for l in text.splitlines() if l.startswith('| Measure')][0]
     cells = [c.strip() for c in header.strip('|').split('|')]
     assert cells[1:16] == [short for _, short in h36m.PAPER_ACTIONS] and cells[16] == 'Avg'
     rows = [l for l in text.splitlines() if l.startswith('| #')]
-    assert len(rows) == 2 and '| 47.0 |' in rows[0]
+    assert len(rows) == 3 and '| 47.0 |' in rows[0]
+    # The paper's ground-truth row and the difference follow, and say which setting they are.
+    paper = [l for l in text.splitlines() if l.startswith('| paper #1')][0]
+    assert '| 37.7 | 44.4 |' in paper and '| 45.5 |' in paper
+    diff = [l for l in text.splitlines() if l.startswith('| this run - paper #1')][0]
+    assert '| 2.3 |' in diff                                   # 40.0 - 37.7 for Directions
+    assert 'ground-truth 2D input' in text
+    assert '| paper' not in format_markdown(_fake_results(), 'M', 'cpn_ft_h36m_dbb')
+    assert 'paper #2' in format_markdown(_fake_results(), 'M', 'sh_ft')
 
 
 def test_training_writes_curves_every_epoch(trained_run):

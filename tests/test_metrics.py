@@ -67,3 +67,51 @@ def test_average_is_over_actions_and_all_frames_over_frames():
     assert out['All frames'] == pytest.approx(7.0 / 4)
     assert 'Eating' not in out
     assert list(out)[:2] == [h36m.ACTIONS[2], h36m.ACTIONS[3]]
+
+
+def _poses(n=4, seed=0):
+    rng = np.random.default_rng(seed)
+    pose = rng.normal(0, 300, size=(n, 17, 3))
+    pose[:, 0] = 0
+    return pose
+
+
+def test_a_scaled_copy_has_zero_n_mpjpe_but_not_zero_mpjpe():
+    gt = _poses()
+    errors = protocol_errors(1.3 * gt, gt)
+    np.testing.assert_allclose(errors['p3'], 0, atol=1e-3)
+    assert np.all(errors['p1'] > 10)
+
+
+def test_a_constant_offset_over_a_sequence_has_zero_mpjve():
+    from lib.metrics import velocity_errors
+    gt = _poses(6)
+    ids = np.zeros((6, 5), np.int64)
+    ids[:, 4] = np.arange(6)
+    err = velocity_errors(gt + [25.0, -10.0, 40.0], gt, ids)
+    assert np.isnan(err[0]) and np.allclose(err[1:], 0)
+    # A frame of another recording starts afresh; a jump of 2 frames divides by 2.
+    ids[3, 3] = 2
+    moved = gt.copy()
+    moved[5] += 30.0
+    ids[4:, 3] = 2
+    ids[5, 4] = 6
+    err = velocity_errors(moved, gt, ids)
+    assert np.isnan(err[3]) and err[4] == 0
+    np.testing.assert_allclose(err[5], 30.0 * np.sqrt(3) / 2, rtol=1e-6)   # 17 joints moved
+
+
+def test_pck_and_auc():
+    gt = _poses()
+    direction = np.random.default_rng(1).normal(size=(4, 17, 3))
+    direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
+    direction[:, 0] = 0                                             # the root stays at 0
+    errors = protocol_errors(gt + 149.0 * direction, gt)
+    np.testing.assert_allclose(errors['pck150'], 1.0)
+    errors = protocol_errors(gt + 151.0 * direction, gt)
+    np.testing.assert_allclose(errors['pck150'], 1 / 17)           # only the root, at 0
+    np.testing.assert_allclose(protocol_errors(gt, gt)['auc'], 1.0)
+    # Errors of 72.5 mm on the 16 joints: PCK is 1/17 below 72.5 and 1 from 75 on.
+    errors = protocol_errors(gt + 72.5 * direction, gt)
+    expected = (15 * 1 / 17 + 16 * 1.0) / 31
+    np.testing.assert_allclose(errors['auc'], expected)
