@@ -49,8 +49,8 @@ def default_config():
     # Dataset.
     cfg.DATASET = edict()
     cfg.DATASET.source = 'annot'         # files under --dataset: 'annot' (seed), 'videopose3d', 'cdf' or 'h5' (README)
-    cfg.DATASET.cameras = ''             # h36m_cameras.json for the sources without cameras ('' = data/h36m_cameras.json)
-    cfg.DATASET.train_2d = 'gt'          # 2D input in training: 'gt' (projected) or NAME of data_2d_h36m_NAME.npz
+    cfg.DATASET.cameras = ''             # cameras of the sources without them: a .json (VideoPose3D's) or the original's cameras.h5 ('' = data/h36m_cameras.json)
+    cfg.DATASET.train_2d = 'gt'          # 2D input in training: 'gt' (projected), 'sh' or 'sh_ft' (the original's Stacked Hourglass folders) or NAME of data_2d_h36m_NAME.npz
     cfg.DATASET.test_2d = 'gt'           # 2D input in testing, likewise
     cfg.DATASET.train_subjects = [1, 5, 6, 7, 8]   # Human3.6M subjects to train on
     cfg.DATASET.test_subjects = [9, 11]            # subjects to evaluate on

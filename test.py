@@ -140,6 +140,8 @@ def evaluate_model(args, model, cfg, stats, context, test):
     results, _, pred = lifter.evaluate(test)
     results['test_options'] = {'sigma': cfg.TEST.sigma, 'noise_seed': cfg.TEST.noise_seed,
                                'flip': cfg.TEST.flip, 'every': cfg.TEST.every}
+    # Recordings of the test subjects that have no 2D input (S11 Directions of the detections).
+    results['left_out'] = test.get('left_out', [])
     # What the numbers were computed from, so that a result can be traced and compared.
     results['computed_from'] = {
         'model': os.path.abspath(model), 'model_sha256': runs.file_sha256(model),

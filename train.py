@@ -21,7 +21,7 @@ from lib.dataset import cache_folder, load_dataset
 from lib.errors import PoseError
 from lib.evaluation import evaluate
 from lib.figures import curves_figure, save_figure
-from lib.files import write_text
+from lib.files import write_json, write_text
 from lib.metrics import by_action
 from lib.model import build_network, initialize_network
 from lib.normalization import compute_stats, network_inputs, network_targets, normalize, save_stats
@@ -132,6 +132,13 @@ def main():
     # dataset leaves nothing.
     run_dir, log_file, stats = open_run(args, cfg, x_train, y_train, resume)
     lock = lock or runs.lock_run_dir(run_dir)
+    if not resume:
+        write_json({'train': runs.recordings_record(train), 'test': runs.recordings_record(test)},
+                   os.path.join(run_dir, runs.RECORDINGS_FILE))
+    for part, data in (('train', train), ('test', test)):
+        for item in data.get('left_out', []):
+            log.warning('%s: S%d %s left out (no 2D input, %d frames)', part, item['subject'],
+                        item['recording'], item['frames'])
     log.info('devices: %s, mxnet %s', contexts, mx.__version__)
 
     # The whole training set goes to every device once; batches are gathered there.

@@ -13,6 +13,9 @@ from lib.cameras import project, world_to_camera
 from lib.errors import PoseError
 
 ARRAY_KEYS = ('pose3d', 'pose2d', 'ids', 'centre')
+# The recordings: 'rec_ids' (R, 3) subject, action, subaction and 'rec_names' (R,) the names the
+# source gave them ('' for the annotation folders), to pair them with detections by name.
+RECORDING_KEYS = ('rec_ids', 'rec_names')
 # Sanity bounds: a projection or a position beyond these comes from a broken camera or file.
 MAX_PIXELS = 1e6
 MAX_MM = 1e6
@@ -25,7 +28,7 @@ def every_nth(data, every):
     if every == 1:
         return data
     keep = data['ids'][:, 4] % every == 0
-    return {k: v[keep] for k, v in data.items()}
+    return {k: (v[keep] if k in ARRAY_KEYS else v) for k, v in data.items()}
 
 
 def camera_view(world, camera, distortion, first_line=None):

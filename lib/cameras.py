@@ -87,3 +87,63 @@ def load_h36m_cameras(path):
     except (ValueError, KeyError, TypeError) as e:
         raise PoseError('%s: not a Human3.6M camera file (%s)' % (path, e))
     return cameras
+
+
+def load_cameras_h5(path):
+    """Read the original 3d-pose-baseline's cameras.h5: subject<k>/camera<j>/{R (3, 3),
+    T (3, 1), f (2, 1), c (2, 1), k (3, 1), p (2, 1), Name}. Its code transposes the stored R
+    and computes X_cam = R (X - T), so the file holds the transpose of our world->camera
+    matrix; T is the camera centre in world mm. Returns the layout of load_h36m_cameras
+    (width and height 1000, the Human3.6M video size, which the file does not hold)."""
+    import h5py
+    cameras = {}
+    try:
+        with h5py.File(path, 'r') as f:
+            for subject_key in f:
+                subject = int(subject_key.replace('subject', ''))
+                cams = []
+                for j in range(1, 5):
+                    g = f['%s/camera%d' % (subject_key, j)]
+                    name = ''.join(chr(int(v)) for v in np.ravel(g['Name'][()]))
+                    cams.append({
+                        'id': name, 'R': np.asarray(g['R'], dtype=np.float64).T,
+                        'T': np.asarray(g['T'], dtype=np.float64).ravel(),
+                        'f': np.asarray(g['f'], dtype=np.float64).ravel(),
+                        'c': np.asarray(g['c'], dtype=np.float64).ravel(),
+                        'k': np.asarray(g['k'], dtype=np.float64).ravel(),
+                        'p': np.asarray(g['p'], dtype=np.float64).ravel(),
+                        'width': 1000, 'height': 1000})
+                cameras[subject] = cams
+    except OSError as e:
+        raise PoseError('%s: cannot read cameras (%s)' % (path, e))
+    except (KeyError, ValueError, TypeError) as e:
+        raise PoseError('%s: not a Human3.6M cameras.h5 (subject<k>/camera<j>/R, T, f, c, k, p, '
+                        'Name) (%s)' % (path, e))
+    for subject, cams in cameras.items():
+        for j, cam in enumerate(cams, start=1):
+            shapes = {k: cam[k].shape for k in ('R', 'T', 'f', 'c', 'k', 'p')}
+            if shapes != {'R': (3, 3), 'T': (3,), 'f': (2,), 'c': (2,), 'k': (3,), 'p': (2,)}:
+                raise PoseError('%s: subject%d/camera%d has shapes %s' % (path, subject, j, shapes))
+    return cameras
+
+
+def save_cameras_h5(cameras, path):
+    """Write cameras (load_h36m_cameras' layout) as the original's cameras.h5."""
+    import h5py
+    with h5py.File(path, 'w') as f:
+        for subject, cams in cameras.items():
+            for j, cam in enumerate(cams, start=1):
+                g = f.create_group('subject%d/camera%d' % (subject, j))
+                g['R'] = cam['R'].T
+                g['T'] = cam['T'].reshape(3, 1)
+                for key in ('f', 'c', 'k', 'p'):
+                    g[key] = cam[key].reshape(-1, 1)
+                g['Name'] = np.array([ord(ch) for ch in str(cam['id'])], dtype=np.uint8)
+
+
+def load_cameras(path):
+    """The cameras of DATASET.cameras: a .h5 file (the original's) or a .json file
+    (VideoPose3D's layout)."""
+    if path.endswith('.h5'):
+        return load_cameras_h5(path)
+    return load_h36m_cameras(path)

@@ -17,7 +17,7 @@ from easydict import EasyDict
 
 from lib import h36m
 from lib import sources
-from lib.arrays import ARRAY_KEYS, assemble, camera_view
+from lib.arrays import ARRAY_KEYS, RECORDING_KEYS, assemble, camera_view
 from lib.cameras import DEFAULT_CAMERAS
 from lib.errors import PoseError
 from lib.files import atomic_path
@@ -25,7 +25,7 @@ from lib.files import atomic_path
 log = logging.getLogger(__name__)
 
 # Bump when the arrays computed from the same files change, so that old caches are not served.
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 def list_sources(dataset_root, subjects):
@@ -72,10 +72,14 @@ def parse_subjects(paths, ids, distortion, progress=None, workers=None):
     pool = multiprocessing.get_context('fork').Pool(workers) if workers > 1 else None
     try:
         views = pool.imap(_parse_file, jobs, chunksize=2) if pool else map(_parse_file, jobs)
-        return assemble(counts, ids, views, progress)
+        data = assemble(counts, ids, views, progress)
     finally:
         if pool:
             pool.terminate()
+    # The folders name no recording: subactions are numbers only.
+    data['rec_ids'] = np.unique(np.asarray(ids)[:, :3], axis=0).astype(np.int32)
+    data['rec_names'] = np.array([''] * len(data['rec_ids']))
+    return data
 
 
 def cache_key(paths, options):
@@ -95,11 +99,13 @@ def _read_cache(path, key):
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in ('key', 'checksum') + ARRAY_KEYS}
+            data = {k: z[k] for k in ('key', 'checksum') + ARRAY_KEYS + RECORDING_KEYS}
         ok = (str(data['key']) == key
               and data['pose3d'].shape[1:] == (17, 3) and data['pose2d'].shape[1:] == (17, 2)
               and data['ids'].shape[1:] == (5,) and data['centre'].shape[1:] == (2,)
               and len({len(data[k]) for k in ARRAY_KEYS}) == 1
+              and data['rec_ids'].shape[1:] == (3,)
+              and len(data['rec_ids']) == len(data['rec_names'])
               and str(data['checksum']) == _checksum(data))
     except Exception as e:   # a damaged file raises many kinds; whatever it is, rebuild
         log.warning('cache %s is unreadable (%s: %s); rebuilding it', path, type(e).__name__,
@@ -108,13 +114,13 @@ def _read_cache(path, key):
     if not ok:
         log.warning('cache %s does not match its sources or is altered; rebuilding it', path)
         return None
-    return {k: data[k] for k in ARRAY_KEYS}
+    return {k: data[k] for k in ARRAY_KEYS + RECORDING_KEYS}
 
 
 def _checksum(data):
     """CRC-32 over the arrays' bytes (about 7 GB/s: checking never slows a cache hit down)."""
     crc = 0
-    for k in ARRAY_KEYS:
+    for k in ARRAY_KEYS + RECORDING_KEYS:
         crc = zlib.crc32(np.ascontiguousarray(data[k]).view(np.uint8).ravel(), crc)
     return '%08x' % crc
 
@@ -123,7 +129,8 @@ def _write_cache(path, key, data):
     """Write the arrays under a temporary name, then rename: never a half-written cache."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with atomic_path(path, '.tmp.npz') as tmp:
-        np.savez(tmp, key=np.array(key), checksum=np.array(_checksum(data)), **data)
+        np.savez(tmp, key=np.array(key), checksum=np.array(_checksum(data)),
+                 **{k: data[k] for k in ARRAY_KEYS + RECORDING_KEYS})
 
 
 def cached(cache_dir, paths, options, build, label):
@@ -152,6 +159,18 @@ def load_subjects(dataset_root, subjects, distortion=False, cache_dir=None, prog
     return load_dataset(dataset_root, subjects, dataset_cfg, 'gt', cache_dir, progress, workers)
 
 
+def cameras_file(option, dataset_root):
+    """The camera file of DATASET.cameras: '' is the shipped h36m_cameras.json; a relative
+    path is looked up from the working folder, then inside the dataset root."""
+    if not option:
+        return DEFAULT_CAMERAS
+    for path in (option, os.path.join(dataset_root, option)):
+        if os.path.isfile(path):
+            return os.path.abspath(path)
+    raise PoseError('DATASET.cameras %s: no such file (looked here and in %s)'
+                    % (option, dataset_root))
+
+
 def cache_folder(root, dataset_cfg):
     """ROOT/output/cache, or None when DATASET.cache is off."""
     return os.path.join(root, 'output', 'cache') if dataset_cfg.cache else None
@@ -169,7 +188,7 @@ def load_dataset(dataset_root, subjects, dataset_cfg, input_2d='gt', cache_dir=N
         cameras_path = None
         build = lambda: parse_subjects(paths, ids, dataset_cfg.distortion, progress, workers)
     else:
-        cameras_path = dataset_cfg.cameras or DEFAULT_CAMERAS
+        cameras_path = cameras_file(dataset_cfg.cameras, dataset_root)
         paths = sources.source_files(source, dataset_root)
         if not paths:
             raise PoseError('%s: no %s files here (see README, "Data sources")'

@@ -31,7 +31,8 @@ from lib.errors import PoseError
 log = logging.getLogger(__name__)
 
 # Layouts recognisable by their keypoint count alone.
-BY_COUNT = {18: 'openpose18', 25: 'body25', 26: 'halpe26', 33: 'mediapipe', 136: 'halpe136'}
+BY_COUNT = {16: 'sh16', 18: 'openpose18', 25: 'body25', 26: 'halpe26', 33: 'mediapipe',
+            136: 'halpe136'}
 
 
 class Detections:

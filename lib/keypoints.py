@@ -49,6 +49,10 @@ LAYOUTS = {
     'halpe26': _HALPE26,
     'halpe136': _HALPE26 + tuple('Face%d' % i for i in range(68))
     + tuple('LHand%d' % i for i in range(21)) + tuple('RHand%d' % i for i in range(21)),
+    # Stacked Hourglass on Human3.6M (the original's StackedHourglass*/ files, VideoPose3D's
+    # sh_pt_mpii and sh_ft_h36m): the network's 16 inputs in MPII-like order.
+    'sh16': ('RAnkle', 'RKnee', 'RHip', 'LHip', 'LKnee', 'LAnkle', 'Hip', 'Spine', 'Thorax',
+             'Head', 'RWrist', 'RElbow', 'RShoulder', 'LShoulder', 'LElbow', 'LWrist'),
     # MediaPipe Pose (BlazePose), 33 landmarks.
     'mediapipe': ('Nose', 'LEyeInner', 'LEye', 'LEyeOuter', 'REyeInner', 'REye', 'REyeOuter',
                   'LEar', 'REar', 'MouthLeft', 'MouthRight', 'LShoulder', 'RShoulder', 'LElbow',

@@ -91,7 +91,14 @@ def format_table(results):
     axes = results['per_axis']
     lines += ['', 'Protocol #1 per axis (mean absolute error): x %.1f  y %.1f  z %.1f'
               % (axes['x'], axes['y'], axes['z'])]
+    if results.get('left_out'):
+        lines += ['', 'Left out (no 2D input): ' + left_out_text(results['left_out'])]
     return lines
+
+
+def left_out_text(left_out):
+    return '; '.join('S%d %s (%d frames)' % (r['subject'], r['recording'], r['frames'])
+                     for r in left_out)
 
 
 def variant_tag(test_cfg, overridden=None):
@@ -147,6 +154,8 @@ def format_markdown(results, title, test_2d='gt'):
     else:
         notes.append('No published row of the paper matches the 2D input `%s` (it reports '
                      'ground truth and Stacked Hourglass detections).' % test_2d)
+    if results.get('left_out'):
+        notes.append('Left out, for want of 2D input: %s.' % left_out_text(results['left_out']))
     return '\n'.join(['# %s' % title, '', head, rule] + rows +
                       ['', 'Errors in mm (MPJVE in mm/frame, 3DPCK in %%, AUC from 0 to 1) over '
                        '%d test frames (%s). %s' % (results['frames']['All frames'],

@@ -18,6 +18,7 @@ import mxnet as mx
 import numpy as np
 
 from config import default_config, load_config, load_configs
+from lib import h36m
 from lib.errors import PoseError, error_reason
 from lib.files import atomic_path, read_json, write_json
 from lib.normalization import load_stats
@@ -115,6 +116,19 @@ def seed_stats_path(model_path):
     checkpoint that has none beside it."""
     stem = model_path[:-len('.params')] if model_path.endswith('.params') else model_path
     return stem + '_meanstd.npz'
+
+
+RECORDINGS_FILE = 'recordings.json'
+
+
+def recordings_record(data):
+    """The recordings a run used and left out (lib.arrays data): for recordings.json."""
+    used = sorted({tuple(int(v) for v in r) for r in data['ids'][:, :3]})
+    names = {tuple(int(v) for v in r): str(n)
+             for r, n in zip(data.get('rec_ids', []), data.get('rec_names', []))}
+    return {'recordings': [{'subject': s, 'action': h36m.ACTIONS[a], 'subaction': u,
+                            'name': names.get((s, a, u), '')} for s, a, u in used],
+            'frames': int(len(data['ids'])), 'left_out': data.get('left_out', [])}
 
 
 def log_path(root, run_dir):

@@ -18,10 +18,11 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from lib import h36m
-from lib.cameras import DEFAULT_CAMERAS, load_h36m_cameras, project, world_to_camera
+from lib.cameras import (DEFAULT_CAMERAS, load_h36m_cameras, project, save_cameras_h5,
+                         world_to_camera)
 from lib.errors import PoseError
 from lib.files import atomic_path
-from lib.sources import SOURCES
+from lib.sources import CAMERA_IDS, SOURCES
 
 FPS = 50.0
 
@@ -439,28 +440,66 @@ def write_annotation(path, poses, camera):
         np.savetxt(f, poses.reshape(n, -1), fmt='pose ' + ' '.join(['%.3f'] * 96))
 
 
-FORMATS = SOURCES      # the synthetic set can be written as every source reads it
+# The synthetic set can be written as every source reads it, and as the original
+# 3d-pose-baseline's h36m.zip ('orig': 3D h5 files with the real releases' irregular names,
+# Stacked Hourglass detection folders, cameras.h5).
+FORMATS = SOURCES + ('orig',)
+
+# Names of the two recordings of an action in the real releases where they are not
+# 'Action'/'Action 1' (the issue that asked for them lists these).
+IRREGULAR_NAMES = {
+    9: {'Directions': ('Directions 1', 'Directions 2'), 'Waiting': ('Waiting', 'Waiting 3'),
+        'Eating': ('Eating', 'Eating 2'), 'Sitting': ('Sitting 1', 'Sitting 2'),
+        'Phoning': ('Phoning 2', 'Phoning 3')},
+    11: {'Sitting': ('Sitting 1', 'Sitting 2'), 'Phoning': ('Phoning 2', 'Phoning 3'),
+         'Waiting': ('Waiting', 'Waiting 3')},
+}
+# S11's first Directions recording has no detections in the real data (a corrupt video).
+NO_DETECTIONS = {(11, 2, 1)}
+# Stacked Hourglass order (lib.keypoints.LAYOUTS['sh16']) as indices of the 17 joints.
+SH_FROM_H36M = [3, 2, 1, 4, 5, 6, 0, 7, 8, 10, 16, 15, 14, 11, 12, 13]
+
+
+def write_original_detections(out_dir, subject, action, subaction, poses, cams, rng):
+    """One recording's Stacked Hourglass detections as the original's files (pre-trained and
+    fine-tuned, 16 joints, as many frames as the 3D, for the 4 cameras; its 3D h5 is the h5
+    format's)."""
+    import h5py
+    name = recording_name(subject, action, subaction)
+    if (subject, action, subaction) in NO_DETECTIONS:
+        return
+    for folder, scale in (('StackedHourglass', 1.6), ('StackedHourglassFineTuned240', 1.0)):
+        for cam_id, det in zip(CAMERA_IDS, detections(poses, cams, rng, scale)):
+            path = os.path.join(out_dir, 'S%d' % subject, folder,
+                                '%s.%s.h5' % (name.replace(' ', '_'), cam_id))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with atomic_path(path) as tmp, h5py.File(tmp, 'w') as f:
+                f.create_dataset('poses', data=det[:len(poses), SH_FROM_H36M])
 
 
 def recording_name(subject, action, subaction):
-    """The file name of a recording in the official release and VideoPose3D's files:
-    'Directions' for the first, 'Directions 1' for the second; subject 1 says 'TakingPhoto'
-    and 'WalkingDog', as the real files do."""
+    """The file name of a recording in the official release, the original's files and
+    VideoPose3D's: 'Directions' for the first, 'Directions 1' for the second, except where the
+    real files are irregular (IRREGULAR_NAMES); subject 1 says 'TakingPhoto' and 'WalkingDog',
+    as the real files do."""
+    pair = IRREGULAR_NAMES.get(subject, {}).get(h36m.ACTIONS[action])
+    if pair:
+        return pair[subaction - 1]
     name = h36m.ACTIONS[action]
     if subject == 1:
         name = {'Photo': 'TakingPhoto', 'WalkDog': 'WalkingDog'}.get(name, name)
     return name if subaction == 1 else name + ' 1'
 
 
-def detections(poses, cams, rng):
-    """Simulated 2D detector output for one recording: 4 arrays (N, 17, 2) px, one per camera.
-    Per-joint noise (2-6 px, limbs' ends worse, partly smooth over time), 1% of the joints
-    thrown 20-60 px off, and 0.5% of the frames with the legs' sides swapped."""
+def detections(poses, cams, rng, scale=1.0):
+    """Simulated 2D detector output for one recording: 4 arrays (N + 5, 17, 2) px, one per
+    camera. Per-joint noise (2-6 px times `scale`, limbs' ends worse, partly smooth over time),
+    1% of the joints thrown 20-60 px off, and 0.5% of the frames with the legs' sides swapped."""
     joints = poses[:, np.array(h36m.JOINTS_17_OF_32) - 1]
     n = len(poses)
-    sigma = np.full(17, 3.0)
-    sigma[[3, 6, 13, 16]] = 6.0            # feet and wrists
-    sigma[[0, 7, 8]] = 2.0                 # torso
+    sigma = np.full(17, 3.0 * scale)
+    sigma[[3, 6, 13, 16]] = 6.0 * scale    # feet and wrists
+    sigma[[0, 7, 8]] = 2.0 * scale         # torso
     out = []
     for cam in cams:
         uv = project(world_to_camera(joints, cam['R'], cam['T']), cam['f'], cam['c'])
@@ -500,15 +539,21 @@ def generate(out_dir, frames=200, seed=0, subjects=h36m.SUBJECTS, cameras_path=D
         if 'cdf' in formats:
             _write_cdf(os.path.join(out_dir, 'S%d' % s, 'MyPoseFeatures', 'D3_Positions',
                                     name + '.cdf'), poses)
-        if 'h5' in formats:
+        if 'h5' in formats or 'orig' in formats:       # the original's 3D files are these
             _write_h5(os.path.join(out_dir, 'S%d' % s, 'MyPoses', '3D_positions', name + '.h5'),
                       poses)
+        if 'orig' in formats:
+            write_original_detections(out_dir, s, a, u, poses, cameras[s],
+                                      np.random.default_rng([seed, s, a, u, 3]))
         if detections_name:
             rng = np.random.default_rng([seed, s, a, u, 2])
             positions_2d.setdefault('S%d' % s, {})[name] = detections(poses, cameras[s], rng)
         count += len(h36m.CAMERAS)
     if positions_3d:
         _save_npz(os.path.join(out_dir, 'data_3d_h36m.npz'), positions_3d=positions_3d)
+    if 'orig' in formats:
+        with atomic_path(os.path.join(out_dir, 'cameras.h5')) as tmp:
+            save_cameras_h5({s: cameras[s] for s in subjects}, tmp)
     if detections_name:
         metadata = {'layout_name': 'h36m', 'num_joints': 17,
                     'keypoints_symmetry': [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]}

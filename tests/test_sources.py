@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from config import default_config
-from lib import synthetic
+from lib import h36m, synthetic
 from lib.dataset import load_dataset
 from lib.errors import PoseError
 from lib.sources import apply_detections, load_pickled_npz, number_subactions, parse_action_name
@@ -65,10 +65,10 @@ def test_detections_replace_the_2d_and_are_cut_to_the_3d(all_formats):
     assert err.max() > 20                    # and some gross errors
     # The file's sequences are 5 frames longer than the 3D: cut, frame by frame.
     raw = load_pickled_npz(os.path.join(all_formats, 'data_2d_h36m_det.npz'), 'positions_2d')
-    assert len(raw['S9']['Directions'][0]) == 12 + 5
+    assert len(raw['S9']['Directions 1'][0]) == 12 + 5
     rows = np.flatnonzero((det['ids'][:, 0] == 9) & (det['ids'][:, 1] == 2)
                           & (det['ids'][:, 2] == 1) & (det['ids'][:, 3] == 3))
-    np.testing.assert_allclose(det['pose2d'][rows], raw['S9']['Directions'][2][:12])
+    np.testing.assert_allclose(det['pose2d'][rows], raw['S9']['Directions 1'][2][:12])
 
 
 def _broken_detections(tmp_path, all_formats, change):
@@ -84,18 +84,19 @@ def test_detection_file_errors_name_subject_and_action(tmp_path, all_formats):
         del raw['S11']
 
     def wrong_joints(raw):
-        raw['S9']['Eating 1'][2] = raw['S9']['Eating 1'][2][:, :16]
+        raw['S9']['Eating 2'][2] = raw['S9']['Eating 2'][2][:, :16]
 
     def too_short(raw):
         raw['S11']['Walking'] = [a[:7] for a in raw['S11']['Walking']]
 
-    def missing_action(raw):
-        del raw['S9']['Greeting']
+    def three_cameras(raw):
+        raw['S9']['Posing'] = raw['S9']['Posing'][:3]
 
     cases = [(missing_subject, 'subject S11 missing'),
-             (wrong_joints, 'S9 Eating 1 camera 3: shape (17, 16, 2), expected (N, 17, 2)'),
+             (wrong_joints, 'S9 Eating 2 camera 3: shape (17, 16, 2), expected (N, 17, 2) for '
+                            'layout h36m'),
              (too_short, 'S11 Walking camera 1: 7 frames, shorter than the 12 of the 3D'),
-             (missing_action, 'S9 Greeting (subaction 2) missing')]
+             (three_cameras, 'S9 Posing: 3 cameras, expected 4')]
     for change, message in cases:
         with pytest.raises(PoseError, match=message.replace('(', '\\(').replace(')', '\\)')) as e:
             _broken_detections(tmp_path, all_formats, change)()
@@ -138,3 +139,166 @@ def test_train_and_test_run_on_a_world_source(tmp_path, all_formats, source):
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.load(open(run / 'Model_epoch1_results.json'))
     assert results['frames']['All frames'] == 2 * 15 * 2 * 4 * 12
+
+
+# ---- The original's data (h36m.zip) and every 2D layout -----------------------------------------
+
+@pytest.fixture(scope='module')
+def original(tmp_path_factory):
+    """The original's layout (3D h5 with the real irregular names, Stacked Hourglass folders,
+    cameras.h5) and VideoPose3D files, 8 frames a recording."""
+    root = tmp_path_factory.mktemp('original')
+    synthetic.generate(str(root), frames=8, seed=5, subjects=[1, 9, 11],
+                       formats=('orig', 'videopose3d'), detections_name='det')
+    return str(root)
+
+
+def h5_cfg(**kw):
+    return dataset_cfg('h5', cameras='cameras.h5', **kw)
+
+
+def _vp3d_2d(tmp_path, original, name, layout, convert):
+    """data_2d_h36m_<name>.npz with the detections of 'det' converted to another layout."""
+    raw = load_pickled_npz(os.path.join(original, 'data_2d_h36m_det.npz'), 'positions_2d')
+    out = {s: {rec: [convert(c) for c in cams] for rec, cams in recs.items()}
+           for s, recs in raw.items()}
+    meta = {'layout_name': layout[0], 'num_joints': layout[1]}
+    np.savez(tmp_path / ('data_2d_h36m_%s.npz' % name), positions_2d=np.array(out, dtype=object),
+             metadata=np.array(meta, dtype=object))
+
+
+def to_coco(h36m_pose):
+    """Human3.6M-ordered (N, 17, 2) -> COCO order; the face points around Neck/Nose and Head."""
+    idx = {5: 11, 6: 14, 7: 12, 8: 15, 9: 13, 10: 16, 11: 4, 12: 1, 13: 5, 14: 2, 15: 6, 16: 3}
+    out = np.zeros(h36m_pose.shape[:1] + (17, 2), np.float32)
+    for coco, ours in idx.items():
+        out[:, coco] = h36m_pose[:, ours]
+    out[:, 0] = h36m_pose[:, 9]
+    out[:, 1:5] = h36m_pose[:, 10:11]
+    return out
+
+
+def test_every_2d_layout_gives_the_same_network_inputs(tmp_path, original):
+    """The same detections through the sh folders, a 16-joint VideoPose3D file, a 17-joint
+    Human3.6M file and a COCO-ordered file (with its metadata)."""
+    import shutil
+    from lib.normalization import network_inputs
+    from lib.synthetic import SH_FROM_H36M
+    root = tmp_path / 'd'
+    shutil.copytree(original, root)
+    _vp3d_2d(root, original, 'sh16', ('mpii', 16), lambda c: c[:, SH_FROM_H36M])
+    _vp3d_2d(root, original, 'coco', ('coco', 17), to_coco)
+    ref = load_dataset(str(root), [9], h5_cfg(), input_2d='det')
+    for name in ('sh16', 'coco'):
+        got = load_dataset(str(root), [9], h5_cfg(), input_2d=name)
+        np.testing.assert_array_equal(got['ids'], ref['ids'])
+        inputs, expected = network_inputs(got['pose2d']), network_inputs(ref['pose2d'])
+        if name == 'coco':
+            # COCO has no pelvis, spine or thorax: those are derived from hips and shoulders.
+            direct = [i for i, j in enumerate(h36m_inputs()) if j not in (0, 7, 8, 10)]
+            inputs = inputs.reshape(-1, 16, 2)[:, direct]
+            expected = expected.reshape(-1, 16, 2)[:, direct]
+        np.testing.assert_allclose(inputs, expected, atol=1e-3, err_msg=name)
+    # The original's own folders hold their own simulated detections: same frames and shapes.
+    sh = load_dataset(str(root), [9], h5_cfg(), input_2d='sh_ft')
+    np.testing.assert_array_equal(sh['ids'], ref['ids'])
+
+
+def h36m_inputs():
+    return list(h36m.INPUT_JOINTS)
+
+
+def test_a_layout_that_contradicts_the_joints_is_refused(tmp_path, original):
+    import shutil
+    root = tmp_path / 'd'
+    shutil.copytree(original, root)
+    _vp3d_2d(root, original, 'lie', ('h36m', 17), to_coco)          # COCO order, says h36m
+    with pytest.raises(PoseError, match="says its joints are in h36m order, but they look like coco"):
+        load_dataset(str(root), [9], h5_cfg(), input_2d='lie')
+    _vp3d_2d(root, original, 'lie2', ('coco', 17), lambda c: c)    # h36m order, says coco
+    with pytest.raises(PoseError, match="in coco order, but they look like h36m"):
+        load_dataset(str(root), [9], h5_cfg(), input_2d='lie2')
+    _vp3d_2d(root, original, 'odd', ('humaneva15', 15), lambda c: c[:, :15])
+    with pytest.raises(PoseError, match='names layout humaneva15 with 15 joints'):
+        load_dataset(str(root), [9], h5_cfg(), input_2d='odd')
+
+
+def test_a_recording_without_detections_is_left_out_and_counted(original, caplog):
+    data = load_dataset(original, [9, 11], h5_cfg(), input_2d='sh')
+    full = load_dataset(original, [9, 11], h5_cfg())
+    assert data['left_out'] == [{'subject': 11, 'recording': 'Directions', 'frames': 4 * 8}]
+    assert len(data['ids']) == len(full['ids']) - 4 * 8
+    assert 'S11 Directions: no sh detections; left out (32 frames)' in caplog.text
+
+
+def test_irregular_names_pair_the_right_recordings(tmp_path, original):
+    """Directions 1/Directions 2, Waiting/Waiting 3 ...: paired by name, even when a copy lacks
+    a file, so that numbering each source on its own would pair the wrong recordings."""
+    import glob
+    import shutil
+    root = tmp_path / 'd'
+    shutil.copytree(original, root)
+    for f in glob.glob(str(root / 'S9' / 'StackedHourglassFineTuned240' / 'Waiting.*.h5')):
+        os.remove(f)
+    gt = load_dataset(str(root), [9], h5_cfg())
+    det = load_dataset(str(root), [9], h5_cfg(), input_2d='sh_ft')
+    assert det['left_out'] == [{'subject': 9, 'recording': 'Waiting', 'frames': 32}]
+    names = dict(zip(map(tuple, gt['rec_ids'].tolist()), gt['rec_names']))
+    assert names[(9, 2, 1)] == 'Directions 1' and names[(9, 13, 2)] == 'Waiting 3'
+    kept = np.isin(np.arange(len(gt['ids'])), np.flatnonzero(
+        ~((gt['ids'][:, 1] == 13) & (gt['ids'][:, 2] == 1))))
+    err = np.linalg.norm(det['pose2d'] - gt['pose2d'][kept], axis=-1)
+    for a in np.unique(det['ids'][:, 1]):
+        for u in (1, 2):
+            rows = (det['ids'][:, 1] == a) & (det['ids'][:, 2] == u)
+            if rows.any():
+                assert np.median(err[rows]) < 8, (a, u)        # detector noise, not another motion
+
+
+def test_cameras_h5_and_json_give_the_same_projections(original):
+    from lib.cameras import DEFAULT_CAMERAS, load_cameras, project, world_to_camera
+    h5 = load_cameras(os.path.join(original, 'cameras.h5'))
+    js = load_cameras(DEFAULT_CAMERAS)
+    points = np.random.default_rng(0).normal([0, 0, 900], [400, 400, 500], size=(50, 3))
+    for s in (1, 9, 11):
+        for a, b in zip(h5[s], js[s]):
+            assert a['id'] == b['id']
+            for distortion in (False, True):
+                dist_a = (a['k'], a['p']) if distortion else (None, None)
+                dist_b = (b['k'], b['p']) if distortion else (None, None)
+                pa = project(world_to_camera(points, a['R'], a['T']), a['f'], a['c'], *dist_a)
+                pb = project(world_to_camera(points, b['R'], b['T']), b['f'], b['c'], *dist_b)
+                np.testing.assert_allclose(pa, pb, atol=1e-6)
+    with pytest.raises(PoseError, match='DATASET.cameras nope.h5: no such file'):
+        load_dataset(original, [9], dataset_cfg('h5', cameras='nope.h5'))
+
+
+def test_train_and_test_on_sh_detections(tmp_path_factory):
+    """configs/paper_sh_ft.yaml end to end on the original's layout: worse than ground truth,
+    every test frame with a detection evaluated once, the left-out recording named."""
+    root = tmp_path_factory.mktemp('sh_e2e')
+    data = root / 'data'
+    synthetic.generate(str(data), frames=24, seed=1, formats=('orig',))
+    results = {}
+    tiny = write_yaml(root / 'tiny.yaml', TINY_NET % 6 + 'DATASET:\n  source: h5\n  '
+                      'cameras: cameras.h5\n')
+    for name, args in (('gt', ['--cfg', tiny]),
+                       ('sh', ['--cfg', tiny, '--cfg', 'configs/paper_sh_ft.yaml'])):
+        out = root / name
+        proc = run_cli('train.py', '--root', out, '--dataset', data, *args)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        run = out / 'output' / 'model' / os.listdir(out / 'output' / 'model')[0]
+        proc = run_cli('test.py', '--root', out, '--dataset', data, '--model',
+                       run / 'Model_epoch6.params')
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        results[name] = json.load(open(run / 'Model_epoch6_results.json'))
+        md = open(run / 'Model_epoch6_results.md').read()
+        if name == 'sh':
+            assert results[name]['left_out'] == [{'subject': 11, 'recording': 'Directions',
+                                                  'frames': 96}]
+            assert 'S11 Directions' in md and 'paper #1' in md and 'Stacked Hourglass' in md
+            recordings = json.load(open(run / 'recordings.json'))
+            assert {'subject': 11, 'recording': 'Directions', 'frames': 96} in \
+                recordings['test']['left_out']
+    assert results['sh']['frames']['All frames'] == results['gt']['frames']['All frames'] - 96
+    assert results['sh']['protocol1']['All frames'] > results['gt']['protocol1']['All frames']
