@@ -1,23 +1,30 @@
 """Benchmark: data preparation, training, evaluation and inference, each against its bound.
 
-    python bench.py [--frames 250] [--gpu -1] [--data DIR]
+    python bench.py [--frames 250] [--gpu -1] [--data DIR] [--cfg configs/paper.yaml]
 
-Writes (or reuses) a synthetic set of all 840 folders with --frames frames each (2500 is the
-size of the real Human3.6M; the default 250 is a tenth of it) and prints, for each figure, the
-bound it is compared with and the ratio, all measured in the same run:
+Writes (or reuses) a synthetic set of all 840 recordings with --frames frames each, as
+annotation folders and as HDF5 and CDF files (2500 frames is the size of the real Human3.6M;
+the default 250 is a tenth of it), then prints for each figure the bound it is compared with
+and the ratio, all measured in the same run:
 
-- parsing the annotation text: poses/s against 100,000 poses/s; peak memory against twice the
-  size of the prepared arrays;
-- reading the cache: poses/s against 2,000,000 poses/s;
-- training at batch 64 per device: samples/s of train_epoch (the training set resident on the
-  devices, batches gathered there) against the same network's forward, backward and update on
-  one batch already on the device;
-- evaluation (Protocol #1 and #2 for every test frame): frames/s against plain inference on the
-  same frames;
-- inference at batch 1024: poses/s, and the network's arithmetic rate against numpy's matrix
-  multiply rate on this machine.
+- reading: the annotation parser against 100,000 poses/s, its peak memory against twice the
+  prepared arrays, the cache against 2,000,000 poses/s, and the HDF5 and CDF readers beside the
+  parser;
+- training at batch 64 per device (the recipe of --cfg): samples/s of train_epoch against the
+  same network's forward, backward and update on one batch already on the device, and against
+  the arithmetic bound (the step's FLOPs at numpy's matrix-multiply rate); where the step goes
+  (forward, backward, the Adam update, the loop); one epoch of the real Human3.6M's size;
+- max-norm: the paper recipe's step (configs/paper.yaml) against the seed recipe's;
+- evaluation (every protocol for every test frame) against plain inference on the same frames;
+- inference at batch 1024: the trained network, the folded one that predictions use
+  (lib.model.fold_batchnorm), oneDNN graph fusion, and the ONNX export in onnxruntime, each
+  against numpy's matrix-multiply rate.
+Timings are the best of --rounds rounds (the least disturbed by other work on the machine).
 """
 import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
+from lib.threads import use_available_cores
+use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
+import copy
 import os
 import shutil
 import tempfile
@@ -26,42 +33,64 @@ import tracemalloc
 
 import mxnet as mx
 import numpy as np
+from easydict import EasyDict
 from mxnet import autograd
 
 from config import load_configs
-from lib import h36m, synthetic
+from lib import h36m, synthetic, threads
+from lib.arrays import ARRAY_KEYS
 from lib.cli import contexts_from_arg, parser_for, run
 from lib.errors import PoseError
 from lib.augment import DeviceAugment
-from lib.dataset import load_subjects
+from lib.dataset import load_dataset, load_subjects
 from lib.evaluation import evaluate
-from lib.model import build_network, initialize_network
+from lib.model import build_network, fold_batchnorm, initialize_network
 from lib.normalization import compute_stats, network_inputs, network_targets, normalize
 from lib.prediction import predict
 from lib.training import DeviceData, make_trainer, set_seed, train_epoch
 
+# The real Human3.6M: 1,559,752 training frames (subjects 1 5 6 7 8, 4 cameras), 24,371 full
+# batches of 64 an epoch.
+REAL_TRAIN_FRAMES = 1559752
+PAPER_CFG = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'configs', 'paper.yaml')
+FORMATS = ('annot', 'h5', 'cdf')
+
 
 def line(name, value, unit, bound=None, bound_text=''):
     ratio = '' if bound is None else '  ratio %.2f  (bound: %s)' % (value / bound, bound_text)
-    print('%-44s %14.1f %-10s%s' % (name, value, unit, ratio), flush=True)
+    print('%-48s %12.1f %-10s%s' % (name, value, unit, ratio), flush=True)
+
+
+def best_time(fn, rounds):
+    """The shortest of `rounds` calls of fn() (each waited for), seconds."""
+    times = []
+    for _ in range(rounds):
+        mx.nd.waitall()
+        t = time.time()
+        fn()
+        mx.nd.waitall()
+        times.append(time.time() - t)
+    return min(times)
 
 
 def ensure_dataset(path, frames):
-    """Reuse the synthetic set in `path` when its marker says it has `frames` frames; replace a
-    set that bench.py wrote with another size; refuse a folder bench.py did not write."""
+    """Reuse the synthetic set in `path` when its marker says it has `frames` frames in FORMATS;
+    replace a set that bench.py wrote otherwise; refuse a folder bench.py did not write."""
     marker = os.path.join(path, 'bench-synthetic-frames.txt')
+    want = '%d %s' % (frames, ','.join(FORMATS))
     if os.path.exists(marker):
-        if open(marker).read().strip() == str(frames):
+        if open(marker).read().strip() == want:
             return
         shutil.rmtree(path)              # our own set of another size
     elif os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
         raise PoseError('--data %s: exists and was not written by bench.py (no %s); give an '
                         'empty or new folder' % (path, os.path.basename(marker)))
     t = time.time()
-    synthetic.generate(path, frames=frames, seed=0)
+    synthetic.generate(path, frames=frames, seed=0, formats=FORMATS)
     with open(marker, 'w') as f:
-        f.write(str(frames))
-    print('wrote synthetic set: 840 folders x %d frames in %.0f s' % (frames, time.time() - t))
+        f.write(want)
+    print('wrote synthetic set: 840 recordings x %d frames (%s) in %.0f s'
+          % (frames, ', '.join(FORMATS), time.time() - t))
 
 
 def bench_data(path, workers):
@@ -73,8 +102,9 @@ def bench_data(path, workers):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     n = len(data['ids'])
-    size = sum(a.nbytes for a in data.values())
-    line('parse annotation text (%d poses, %d workers)' % (n, workers), n / seconds, 'poses/s',
+    size = sum(data[k].nbytes for k in ARRAY_KEYS)
+    parse_rate = n / seconds
+    line('parse annotation text (%d poses, %d workers)' % (n, workers), parse_rate, 'poses/s',
          1e5, '100,000 poses/s')
     line('  peak memory while parsing', peak / 2 ** 20, 'MiB', 2 * size / 2 ** 20,
          'twice the prepared arrays, %.0f MiB' % (2 * size / 2 ** 20))
@@ -85,57 +115,135 @@ def bench_data(path, workers):
         seconds = time.time() - t
     assert len(cached['ids']) == n
     line('read the cache (checked)', n / seconds, 'poses/s', 2e6, '2,000,000 poses/s')
+    for source, name in (('h5', 'HDF5 (3D_positions)'), ('cdf', 'CDF (D3_Positions)')):
+        cfg = EasyDict(source=source, distortion=False, cameras='')
+        t = time.time()
+        other = load_dataset(path, subjects, cfg, 'gt')
+        seconds = time.time() - t
+        assert len(other['ids']) == n
+        line('read %s and project' % name, n / seconds, 'poses/s', parse_rate,
+             'the annotation parser above')
     return data
 
 
-def bench_training(data, contexts, steps, cfg):
+def matmul_rate():
+    """numpy's float32 1024^3 matrix multiply, FLOP/s (best of 3 rounds of 10)."""
+    a = np.random.rand(1024, 1024).astype(np.float32)
+    a @ a
+    seconds = min(_timed(lambda: [a @ a for _ in range(10)]) for _ in range(3))
+    return 10 * 2 * 1024 ** 3 / seconds
+
+
+def _timed(fn):
+    t = time.time()
+    fn()
+    return time.time() - t
+
+
+def training_arrays(data, cfg):
     train = np.isin(data['ids'][:, 0], cfg.DATASET.train_subjects)
     x = network_inputs(data['pose2d'][train])
     y = network_targets(data['pose3d'][train])
     stats = compute_stats(x, y)
-    x = normalize(x, stats['mean2d'], stats['std2d'])
-    y = normalize(y, stats['mean3d'], stats['std3d'])
+    return (normalize(x, stats['mean2d'], stats['std2d']),
+            normalize(y, stats['mean3d'], stats['std3d']), stats)
+
+
+def new_trainer(cfg, contexts):
     set_seed(0)
     net = build_network(cfg.NETWORK)
     initialize_network(net, cfg.NETWORK, contexts)
     net.hybridize(static_alloc=True, static_shape=True)
-    trainer = make_trainer(net, cfg.TRAIN)
+    return net, make_trainer(net, cfg.TRAIN)
+
+
+def resident_steps(net, trainer, xs, ys, steps, part='step'):
+    """`steps` training steps on batches xs, ys already on the devices; part 'forward' stops
+    after the loss, 'backward' after the gradients, 'step' includes the Adam update."""
+    batch = sum(len(x) for x in xs)
+
+    def run_steps():
+        for _ in range(steps):
+            with autograd.record():
+                losses = [mx.nd.mean(mx.nd.square(net(a) - b), axis=1) for a, b in zip(xs, ys)]
+            if part != 'forward':
+                autograd.backward(losses)
+            if part == 'step':
+                trainer.step(batch)
+    return run_steps
+
+
+def flops_per_sample(net):
+    """Forward FLOPs of one pose: 2 x the weights of the Linear layers (multiply and add)."""
+    return 2 * sum(int(np.prod(d.weight.shape)) for d in net.dense_layers())
+
+
+def bench_training(data, contexts, steps, rounds, cfg, numpy_flops):
+    x, y, stats = training_arrays(data, cfg)
+    net, trainer = new_trainer(cfg, contexts)
     batch = cfg.TRAIN.batchsize * len(contexts)
-    n = steps * batch
+    n = min(steps * batch, len(x) // batch * batch)
+    steps = n // batch
     rng = np.random.default_rng(0)
-    # Warm up, then the real loop on the first `steps` batches of a shuffled epoch.
     augment = DeviceAugment(stats, cfg.DATASET.sigma, cfg.TRAIN.flip)
     augment = augment if augment.active() else None
     cx = np.full(len(x), 512.0, np.float32)
     warm = DeviceData(x[:20 * batch], y[:20 * batch], cx[:20 * batch], contexts)
     train_epoch(net, trainer, warm, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0, augment)
-    data = DeviceData(x[:n], y[:n], cx[:n], contexts)
-    mx.nd.waitall()
-    t = time.time()
-    train_epoch(net, trainer, data, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0, augment)
-    mx.nd.waitall()
-    loop_rate = n / (time.time() - t)
-    # The bound: the same steps on one batch that already sits on the devices.
+    device_data = DeviceData(x[:n], y[:n], cx[:n], contexts)
+    loop = best_time(lambda: train_epoch(net, trainer, device_data, cfg.TRAIN.batchsize,
+                                         cfg.TRAIN, rng, 0, augment), rounds) / steps
     xs = mx.gluon.utils.split_and_load(x[:batch], contexts)
     ys = mx.gluon.utils.split_and_load(y[:batch], contexts)
-    t = time.time()
-    for _ in range(steps):
-        with autograd.record():
-            losses = [mx.nd.mean(mx.nd.square(net(a) - b), axis=1) for a, b in zip(xs, ys)]
-        autograd.backward(losses)
-        trainer.step(batch)
-    mx.nd.waitall()
-    bound = n / (time.time() - t)
+    part = {p: best_time(resident_steps(net, trainer, xs, ys, steps, p), rounds) / steps
+            for p in ('forward', 'backward', 'step')}
+    arithmetic = 3 * flops_per_sample(net) * batch / numpy_flops      # forward + 2x backward
     extra = ' + augment' if augment else ''
-    line('training, batch %d x %d device(s)%s' % (cfg.TRAIN.batchsize, len(contexts), extra), loop_rate,
-         'samples/s', bound, 'resident batch, %.0f samples/s, %.2f ms/step'
-         % (bound, 1000 * batch / bound))
-    return net, stats, cfg
+    name = 'training, batch %d x %d device(s)%s' % (cfg.TRAIN.batchsize, len(contexts), extra)
+    line(name, batch / loop, 'samples/s', batch / part['step'],
+         'resident batch, %.0f samples/s, %.2f ms/step' % (batch / part['step'], 1000 * part['step']))
+    line('  against the arithmetic bound', batch / loop, 'samples/s', batch / arithmetic,
+         '%.1f MFLOP a step at numpy\'s %.1f GFLOP/s, %.2f ms/step'
+         % (3 * flops_per_sample(net) * batch / 1e6, numpy_flops / 1e9, 1000 * arithmetic))
+    print('  where a step goes: forward %.2f ms, backward %.2f ms, Adam update %.2f ms, '
+          'loop (gather, augment, bookkeeping) %.2f ms; %.2f ms in all'
+          % (1000 * part['forward'], 1000 * (part['backward'] - part['forward']),
+             1000 * (part['step'] - part['backward']), 1000 * (loop - part['step']), 1000 * loop),
+          flush=True)
+    real_steps = REAL_TRAIN_FRAMES // batch
+    print('  one epoch of the real Human3.6M (%d frames, %d steps of %d): %.1f min at %.2f ms a '
+          'step' % (REAL_TRAIN_FRAMES, real_steps, batch, real_steps * loop / 60, 1000 * loop),
+          flush=True)
+    if contexts[0].device_type == 'gpu':
+        print('  GPU: %.2f ms a step of %d on %s (the original code: under 8 ms a step of 64 on '
+              'a GTX 1080, its README)' % (1000 * loop, batch, contexts), flush=True)
+    return net, stats
+
+
+def bench_max_norm(data, contexts, steps, rounds, cfg):
+    """The resident step of the seed recipe (cfg) and of the paper's (configs/paper.yaml over
+    cfg), measured in alternating rounds so that both see the same machine."""
+    x, y, _ = training_arrays(data, cfg)
+    recipes = {'seed': cfg, 'paper': load_configs([PAPER_CFG], base=copy.deepcopy(cfg))}
+    batch = cfg.TRAIN.batchsize * len(contexts)
+    xs = mx.gluon.utils.split_and_load(x[:batch], contexts)
+    ys = mx.gluon.utils.split_and_load(y[:batch], contexts)
+    runs = {}
+    for name, recipe in recipes.items():
+        net, trainer = new_trainer(recipe, contexts)
+        runs[name] = resident_steps(net, trainer, xs, ys, steps)
+        best_time(runs[name], 1)                                       # warm up
+    best = {name: float('inf') for name in runs}
+    for _ in range(rounds):
+        for name, fn in runs.items():
+            best[name] = min(best[name], best_time(fn, 1) / steps)
+    line('max-norm: paper recipe step', 1000 * best['paper'], 'ms', 1000 * best['seed'],
+         'seed recipe, %.2f ms/step' % (1000 * best['seed']))
 
 
 def bench_evaluation(net, stats, cfg, data, context):
     test = np.isin(data['ids'][:, 0], cfg.DATASET.test_subjects)
-    subset = {k: v[test] for k, v in data.items()}
+    subset = {k: data[k][test] for k in ARRAY_KEYS}
     x = normalize(network_inputs(subset['pose2d']), stats['mean2d'], stats['std2d'])
     predict(net, x[:4096], context, cfg.TEST.batchsize)          # warm up
     t = time.time()
@@ -144,31 +252,56 @@ def bench_evaluation(net, stats, cfg, data, context):
     t = time.time()
     evaluate(net, subset, stats, context, cfg.TEST)
     full = len(x) / (time.time() - t)
-    line('evaluation, Protocol #1 and #2 (%d frames)' % len(x), full, 'frames/s', plain,
+    line('evaluation, every protocol (%d frames)' % len(x), full, 'frames/s', plain,
          'plain inference, %.0f frames/s' % plain)
     return x
 
 
-def bench_inference(net, x, context):
-    batch = 1024
-    reps = max(1, 20000 // len(x[:batch]))
-    xb = mx.nd.array(x[:batch], ctx=context)
-    net(xb).wait_to_read()
-    t = time.time()
-    for _ in range(reps):
-        out = net(xb)
-    out.wait_to_read()
-    rate = reps * batch / (time.time() - t)
-    flops_per_pose = 2 * sum(int(np.prod(d.weight.shape)) for d in net.dense_layers())
-    a = np.random.rand(1024, 1024).astype(np.float32)
-    a @ a
-    t = time.time()
-    for _ in range(10):
-        a @ a
-    numpy_flops = 10 * 2 * 1024 ** 3 / (time.time() - t)
-    line('inference, batch 1024', rate, 'poses/s')
-    line('  network arithmetic rate', rate * flops_per_pose / 1e9, 'GFLOP/s', numpy_flops / 1e9,
-         'numpy float32 1024^3 matmul, %.1f GFLOP/s' % (numpy_flops / 1e9))
+def inference_rate(fn, x, rounds):
+    """Poses/s of fn(x) at batch len(x), best of `rounds` rounds of enough calls for 20,000."""
+    reps = max(1, 20000 // len(x))
+    fn(x)
+    return len(x) * reps / best_time(lambda: [fn(x) for _ in range(reps)][-1], rounds)
+
+
+def bench_inference(net, stats, x, context, rounds, numpy_flops):
+    batch = x[:1024]
+    flops = flops_per_sample(net)
+    xb = mx.nd.array(batch, ctx=context)
+    bound = 'numpy float32 1024^3 matmul, %.1f GFLOP/s' % (numpy_flops / 1e9)
+
+    def report(name, rate):
+        line(name, rate, 'poses/s', numpy_flops / flops,
+             bound + ', %.0f poses/s' % (numpy_flops / flops))
+
+    report('inference, batch %d: trained network' % len(batch),
+           inference_rate(lambda b: net(b).wait_to_read(), xb, rounds))
+    folded = fold_batchnorm(net, context)
+    folded.hybridize(static_alloc=True, static_shape=True)
+    report('  folded BatchNorm (what predictions use)',
+           inference_rate(lambda b: folded(b).wait_to_read(), xb, rounds))
+    if context.device_type == 'cpu':
+        fused = fold_batchnorm(net, context)
+        fused.optimize_for(xb, backend='MKLDNN')
+        report('  folded + oneDNN graph fusion (MKLDNN)',
+               inference_rate(lambda b: fused(b).wait_to_read(), xb, rounds))
+    bench_onnx(net, stats, batch, rounds, report)
+
+
+def bench_onnx(net, stats, batch, rounds, report):
+    import onnxruntime
+    from lib.export import export_onnx
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'model.onnx')
+        export_onnx(net, stats, path)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads.thread_count() or 0
+        session = onnxruntime.InferenceSession(path, options, providers=['CPUExecutionProvider'])
+    name = session.get_inputs()[0].name
+    pixels = batch * stats['std2d'] + stats['mean2d']                 # the export takes pixels
+    report('  ONNX export in onnxruntime (CPU)',
+           inference_rate(lambda b: session.run(None, {name: b}), pixels.astype(np.float32),
+                          rounds))
 
 
 def main():
@@ -177,7 +310,8 @@ def main():
     parser.add_argument('--data', default=os.path.join(tempfile.gettempdir(), 'pose-bench-data'),
                         help='where the synthetic set is written (reused when its size matches)')
     parser.add_argument('--gpu', default='-1', help='devices as in train.py')
-    parser.add_argument('--steps', type=int, default=300, help='training steps to time')
+    parser.add_argument('--steps', type=int, default=300, help='training steps a round')
+    parser.add_argument('--rounds', type=int, default=3, help='rounds of each timing; the best counts')
     parser.add_argument('--workers', type=int, default=os.cpu_count(), help='parsing processes')
     parser.add_argument('--cfg', action='append', default=[],
                         help='YAML over the defaults for the network and training figures, e.g. '
@@ -185,17 +319,26 @@ def main():
     args = parser.parse_args()
     if not 1 <= args.frames <= 100000:
         raise PoseError('--frames %d: expected 1..100000 frames per folder' % args.frames)
-    if not 1 <= args.steps <= 10 ** 6 or not 1 <= args.workers <= 256:
-        raise PoseError('--steps and --workers: expected positive counts')
+    if not 1 <= args.steps <= 10 ** 6 or not 1 <= args.workers <= 256 or not 1 <= args.rounds <= 100:
+        raise PoseError('--steps, --rounds and --workers: expected positive counts '
+                        '(--rounds at most 100)')
     cfg = load_configs(args.cfg)
     contexts = contexts_from_arg(args.gpu)
-    print('machine: %d cores; devices %s; mxnet %s, numpy %s'
-          % (os.cpu_count(), contexts, mx.__version__, np.__version__))
+    print('%s; %d cores; %s; devices %s; mxnet %s, numpy %s'
+          % (time.strftime('%Y-%m-%d %H:%M'), os.cpu_count(), threads.describe(), contexts,
+             mx.__version__, np.__version__))
+    if contexts[0].device_type == 'cpu':
+        print('GPU: none used (--gpu -1; MXNet sees %d GPU(s)): no GPU figure in this run'
+              % mx.context.num_gpus())
     ensure_dataset(args.data, args.frames)
     data = bench_data(args.data, args.workers)
-    net, stats, cfg = bench_training(data, contexts, args.steps, cfg)
-    x = bench_evaluation(net, stats, cfg, data, contexts[0])
-    bench_inference(net, x, contexts[0])
+    numpy_flops = matmul_rate()
+    net, stats = bench_training(data, contexts, args.steps, args.rounds, cfg, numpy_flops)
+    bench_max_norm(data, contexts, max(1, args.steps // 3), args.rounds, cfg)
+    folded = fold_batchnorm(net, contexts[0])
+    folded.hybridize(static_alloc=True, static_shape=True)
+    x = bench_evaluation(folded, stats, cfg, data, contexts[0])
+    bench_inference(net, stats, x, contexts[0], args.rounds, numpy_flops)
     return 0
 
 

@@ -9,6 +9,8 @@ moves and scales each pose into the training set's pixel scale as infer.py does 
 output, so that raw detector pixels give infer.py's numbers.
 """
 import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
+from lib.threads import use_available_cores
+use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import logging
 import os
 
@@ -37,7 +39,7 @@ def main():
     if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
         raise PoseError('--onnx %s: folder %s is missing or not writable' % (args.onnx, out_dir))
     lifter = Lifter.load(args.model)
-    export_onnx(lifter.net, lifter.cfg.NETWORK, lifter.stats, args.onnx, args.rescale)
+    export_onnx(lifter.trained, lifter.stats, args.onnx, args.rescale)
     log.info('wrote %s (input data: (batch, 32) pixels%s; output: (batch, 48) mm)', args.onnx,
              ', rescaled inside' if args.rescale else '')
     return 0

@@ -12,6 +12,8 @@ Writes the JSON and, beside it, <output stem>_3d.npy (people, frames, 17, 3), Na
 person is absent or a frame was left out.
 """
 import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
+from lib.threads import use_available_cores
+use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import logging
 import os
 import shutil
@@ -246,7 +248,7 @@ def main():
     write_outputs(args, detections, labels, empty, people, drawn, rescale)
     draw(args, labels, people, drawn)
     if args.onnx:
-        export_onnx(lifter.net, lifter.cfg.NETWORK, lifter.stats, args.onnx, rescale)
+        export_onnx(lifter.trained, lifter.stats, args.onnx, rescale)
         log.info('wrote %s%s', args.onnx, ' (with the rescaling)' if rescale else '')
     return 0
 

@@ -13,6 +13,8 @@ several models the test data is read once, and the mean and standard deviation o
 written to --summary (default ROOT/output/compare/<date>_<time>.json and .md).
 """
 import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
+from lib.threads import use_available_cores
+use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import logging
 import os
 import time

@@ -5,6 +5,8 @@
     python train.py --resume output/model/RUN --dataset ./data/   # continue a killed run
 """
 import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
+from lib.threads import use_available_cores
+use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import logging
 import os
 import pprint
@@ -13,7 +15,7 @@ import time
 import mxnet as mx
 
 from config import dump_config, load_configs, to_plain
-from lib import runs
+from lib import runs, threads
 from lib.arrays import every_nth
 from lib.augment import DeviceAugment
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
@@ -139,7 +141,12 @@ def main():
         for item in data.get('left_out', []):
             log.warning('%s: S%d %s left out (no 2D input, %d frames)', part, item['subject'],
                         item['recording'], item['frames'])
-    log.info('devices: %s, mxnet %s', contexts, mx.__version__)
+    log.info('devices: %s, mxnet %s; %s', contexts, mx.__version__, threads.describe())
+    if resume and resume.get('threads') not in (None, threads.thread_count()):
+        log.warning('the run trained with %s CPU threads, this one has %s: it goes on, but '
+                    'its numbers will not be bit-identical to an uninterrupted run '
+                    '(set OMP_NUM_THREADS=%s for that)', resume['threads'],
+                    threads.thread_count(), resume['threads'])
 
     # The whole training set goes to every device once; batches are gathered there.
     data = DeviceData(normalize(x_train, stats['mean2d'], stats['std2d']),
@@ -180,6 +187,7 @@ def main():
             runs.save_resume_state(net, trainer, run_dir, {
                 'epoch': epoch, 'step': step, 'curves': curves, 'elapsed': time.time() - start,
                 'devices': len(contexts), 'log_file': log_file,
+                'threads': threads.thread_count(),
                 'dataset': os.path.abspath(args.dataset)})
     final = os.path.join(run_dir, runs.checkpoint_name(end, final=True))
     runs.save_parameters(net, final)

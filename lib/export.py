@@ -10,7 +10,7 @@ from mxnet.gluon import nn
 
 from lib import h36m
 from lib.files import atomic_path
-from lib.model import build_network
+from lib.model import fold_batchnorm
 
 
 class WithNormalisation(nn.HybridBlock):
@@ -56,31 +56,14 @@ class WithNormalisation(nn.HybridBlock):
         return F.broadcast_add(F.broadcast_mul(y, std3d), mean3d)
 
 
-def plain_copy(net, net_cfg):
-    """A LiftingNetwork without max-norm whose weights are the trained network's effective ones
-    (max-norm folded into the weights), so that the export needs only standard operators."""
-    plain = build_network(net_cfg, max_norm=False)
-    plain.initialize(ctx=mx.cpu())
-    for src, dst in zip(net.dense_layers(), plain.dense_layers()):
-        w = src.weight.data(src.weight.list_ctx()[0]).as_in_context(mx.cpu())
-        if net_cfg.max_norm:
-            w = w * min(1.0, 1.0 / max(float(mx.nd.norm(w).asscalar()), 1e-12))
-        dst.weight.set_data(w)
-        dst.bias.set_data(src.bias.data(src.bias.list_ctx()[0]).as_in_context(mx.cpu()))
-    for src, dst in zip(net.batchnorm_layers(), plain.batchnorm_layers()):
-        for field in ('gamma', 'beta', 'running_mean', 'running_var'):
-            p = getattr(src, field)
-            getattr(dst, field).set_data(p.data(p.list_ctx()[0]).as_in_context(mx.cpu()))
-    return plain
-
-
-def export_onnx(net, net_cfg, stats, path, rescale=False):
-    """Write the network with its normalisation (and infer.py's rescaling when `rescale`) as
-    ONNX (opset of mxnet's exporter) at `path`, atomically. Input 'data' (batch, 32) float32
-    pixels; output (batch, 48) mm."""
+def export_onnx(net, stats, path, rescale=False):
+    """Write the trained LiftingNetwork `net` with its normalisation (and infer.py's rescaling
+    when `rescale`) as ONNX (opset of mxnet's exporter) at `path`, atomically. Input 'data'
+    (batch, 32) float32 pixels; output (batch, 48) mm. The network goes in folded
+    (lib.model.fold_batchnorm): Linear and ReLU only, max-norm and BatchNorm in the weights."""
     import onnx
-    wrapped = WithNormalisation(plain_copy(net, net_cfg), stats, rescale)
-    wrapped.initialize(ctx=mx.cpu())
+    wrapped = WithNormalisation(fold_batchnorm(net, mx.cpu()), stats, rescale)
+    wrapped.params.initialize(ctx=mx.cpu())      # its constants; the network is set already
     wrapped.hybridize()
     wrapped(mx.nd.zeros((1, h36m.INPUT_SIZE)))
     with tempfile.TemporaryDirectory() as tmp:

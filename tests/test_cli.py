@@ -24,6 +24,9 @@ def test_training_run_folder_and_checkpoints(trained_run):
     assert logs == [os.path.basename(trained_run['run']) + '.log']
     text = open(os.path.join(trained_run['root'], 'output', 'train-log', logs[0])).read()
     assert text.count('test Protocol#1') == 6
+    # The thread count is in the log (results are bit-identical only at the same count).
+    from lib.threads import available_cores
+    assert 'CPU threads: %d (OMP_NUM_THREADS=%d' % (available_cores(), available_cores()) in text
 
 
 def test_test_py_writes_all_actions_and_every_frame(trained_run):

@@ -1,5 +1,6 @@
 """The network, hybridization, and data-parallel training on several CPU devices."""
 import mxnet as mx
+import pytest
 import numpy as np
 from easydict import EasyDict
 
@@ -144,3 +145,93 @@ def test_chunked_evaluation_scores_every_frame_once(monkeypatch):
         np.testing.assert_allclose(chunked[key], whole[key], rtol=1e-5, atol=1e-4)
     direct = predict_poses(net, pose2d, stats, mx.cpu(), 100)
     np.testing.assert_allclose(pred_whole, direct, rtol=1e-5, atol=1e-4)
+
+
+class PlainMaxNormDense(mx.gluon.nn.Dense):
+    """The plain formulation of max-norm, for reference: the weight itself scaled to norm <= 1,
+    (s W) x + b, with the norm as the square root of the sum of squares."""
+
+    def hybrid_forward(self, F, x, weight, bias=None):
+        norm = F.sqrt(F.sum(F.square(weight)))
+        scaled = F.broadcast_mul(weight, F.clip(1.0 / (norm + 1e-12), 0.0, 1.0))
+        return F.FullyConnected(x, scaled, bias, num_hidden=self._units)
+
+
+@pytest.mark.parametrize('weight_std', [1.0, 0.001])      # norm above 1 (scaled) and below
+@pytest.mark.parametrize('hybrid', [False, True])
+def test_max_norm_fast_path_matches_the_plain_formulation(weight_std, hybrid):
+    from lib.model import MaxNormDense
+    rng = np.random.default_rng(1)
+    w = rng.normal(0, weight_std, (40, 24)).astype(np.float32)
+    b = rng.normal(0, 1, 40).astype(np.float32)
+    x = mx.nd.array(rng.normal(0, 1, (9, 24)).astype(np.float32))
+    head = mx.nd.array(rng.normal(0, 1, (9, 40)).astype(np.float32))   # d loss / d output
+    results = []
+    for cls in (MaxNormDense, PlainMaxNormDense):
+        layer = cls(40, in_units=24)
+        layer.initialize()
+        layer.weight.set_data(mx.nd.array(w))
+        layer.bias.set_data(mx.nd.array(b))
+        if hybrid:
+            layer.hybridize()
+        xi = x.copy()
+        xi.attach_grad()
+        with mx.autograd.record():
+            out = layer(xi)
+        out.backward(head)
+        results.append([out.asnumpy(), layer.weight.grad().asnumpy(),
+                        layer.bias.grad().asnumpy(), xi.grad.asnumpy()])
+    for fast, plain in zip(*results):
+        np.testing.assert_allclose(fast, plain, rtol=1e-6, atol=1e-6)
+    if weight_std == 1.0:          # scaled: the norm's own gradient is in the weight's
+        unscaled = head.asnumpy().T @ x.asnumpy() / np.linalg.norm(w)
+        assert np.abs(results[0][1] - unscaled).max() > 1e-3
+
+
+@pytest.mark.parametrize('max_norm', [False, True])
+def test_folded_batchnorm_network_matches_the_trained_one(max_norm):
+    from lib.model import fold_batchnorm
+    set_seed(3)
+    net = LiftingNetwork(linear_size=64, dropout=0.3, max_norm=max_norm, bn_epsilon=1e-3)
+    net.initialize(mx.init.Normal(0.3 if max_norm else 0.05))
+    rng = np.random.default_rng(3)
+    for bn in net.batchnorm_layers():              # running statistics as after training
+        bn.running_mean.set_data(mx.nd.array(rng.normal(0, 2, 64)))
+        bn.running_var.set_data(mx.nd.array(rng.uniform(0.2, 3, 64)))
+        bn.gamma.set_data(mx.nd.array(rng.uniform(0.5, 1.5, 64)))
+        bn.beta.set_data(mx.nd.array(rng.normal(0, 0.5, 64)))
+    folded = fold_batchnorm(net, mx.cpu())
+    x = mx.nd.array(rng.normal(0, 1, (50, 32)).astype(np.float32))
+    want = net(x).asnumpy()
+    folded.hybridize(static_alloc=True, static_shape=True)
+    got = folded(x).asnumpy()
+    assert len(list(folded.collect_params().keys())) == 12    # six Linear layers, no BatchNorm left
+    # In mm: the outputs are z-scores, a std of 1000 mm would make 1e-7 here 1e-4 mm.
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    assert np.abs(want).max() > 0.1
+
+
+def test_folded_predictions_in_mm():
+    """Pixels to mm through predict_poses: the folded network gives the trained one's poses to
+    1e-3 mm. That is float32's floor here: the trained network itself moves by 8e-4 mm between
+    batch sizes 128 and 7 on these poses (its sums taken in another order), so 1e-4 mm cannot
+    be asked of a float32 network at outputs of hundreds of mm."""
+    from lib.model import fold_batchnorm
+    from lib.normalization import compute_stats, network_inputs, network_targets
+    set_seed(4)
+    rng = np.random.default_rng(4)
+    pose2d = rng.normal(500, 80, (300, 17, 2)).astype(np.float32)
+    pose3d = rng.normal(0, 300, (300, 17, 3)).astype(np.float32)
+    pose3d[:, 0] = 0
+    stats = compute_stats(network_inputs(pose2d), network_targets(pose3d))
+    net = build_network(default_config().NETWORK)
+    net.initialize(mx.init.MSRAPrelu())
+    for bn in net.batchnorm_layers():
+        bn.running_var.set_data(mx.nd.array(rng.uniform(0.5, 2, bn.running_var.shape)))
+    folded = fold_batchnorm(net, mx.cpu())
+    net.hybridize()
+    folded.hybridize()
+    want = predict_poses(net, pose2d, stats, mx.cpu(), 128)
+    got = predict_poses(folded, pose2d, stats, mx.cpu(), 128)
+    assert np.abs(want).max() > 100
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-3)
