@@ -26,6 +26,7 @@ from lib.threads import use_available_cores
 use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import copy
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -173,12 +174,69 @@ def resident_steps(net, trainer, xs, ys, steps, part='step'):
     return run_steps
 
 
+def operator_rows(table):
+    """(name, calls, total ms) of each row of the 'operator' section of mx.profiler.dumps()."""
+    section = None
+    for row in table.splitlines():
+        text = row.strip()
+        if text and not row[0].isspace() and re.match(r'^[A-Za-z_ ]+$', text):
+            section = text
+        match = re.match(r'^(\S.*?)\s{2,}(\d+)\s+([\d.]+)\s', row)
+        if section == 'operator' and match and match.group(1) != 'Name':
+            yield match.group(1), int(match.group(2)), float(match.group(3))
+
+
+def profile_operators(cfg, contexts, x, y, steps):
+    """Per-operator time of a training step of the unhybridized network (each operator shows
+    by name), MXNet's profiler, as the investigation behind max-norm's fast path used."""
+    set_seed(0)
+    net = build_network(cfg.NETWORK)
+    initialize_network(net, cfg.NETWORK, contexts)
+    trainer = make_trainer(net, cfg.TRAIN)
+    batch = cfg.TRAIN.batchsize * len(contexts)
+    xs = mx.gluon.utils.split_and_load(x[:batch], contexts)
+    ys = mx.gluon.utils.split_and_load(y[:batch], contexts)
+    run_steps = resident_steps(net, trainer, xs, ys, steps)
+    run_steps()
+    parts = step_breakdown(run_steps, steps)
+    print('  operators of an unhybridized step (ms a step, calls a step):')
+    for name, count, ms in sorted(operator_rows(parts['table']), key=lambda r: -r[2])[:12]:
+        print('    %-28s %8.2f ms %6.1f calls' % (name, ms / steps, count / steps))
+
+
+def step_breakdown(run_steps, steps):
+    """Seconds a step spends in forward operators, backward operators (names _backward_...),
+    the Adam update (adam_update) and the rest (engine, Python: the wall time less the
+    operators), from MXNet's profiler over one call of run_steps()."""
+    with tempfile.TemporaryDirectory() as tmp:
+        mx.profiler.set_config(profile_symbolic=True, profile_imperative=True,
+                               profile_memory=False, profile_api=False, aggregate_stats=True,
+                               filename=os.path.join(tmp, 'profile.json'))
+        mx.nd.waitall()
+        mx.profiler.set_state('run')
+        t = time.time()
+        run_steps()
+        mx.nd.waitall()
+        wall = time.time() - t
+        mx.profiler.set_state('stop')
+        table = mx.profiler.dumps(reset=True)
+    parts = {'forward': 0.0, 'backward': 0.0, 'update': 0.0}
+    for name, count, ms in operator_rows(table):
+        kind = ('update' if name.startswith('adam_update') else
+                'backward' if name.startswith('_backward') else 'forward')
+        parts[kind] += ms / 1000 / steps
+    parts['table'] = table
+    parts['wall'] = wall / steps
+    parts['rest'] = parts['wall'] - parts['forward'] - parts['backward'] - parts['update']
+    return parts
+
+
 def flops_per_sample(net):
     """Forward FLOPs of one pose: 2 x the weights of the Linear layers (multiply and add)."""
     return 2 * sum(int(np.prod(d.weight.shape)) for d in net.dense_layers())
 
 
-def bench_training(data, contexts, steps, rounds, cfg, numpy_flops):
+def bench_training(data, contexts, steps, rounds, cfg, numpy_flops, profile=False):
     x, y, stats = training_arrays(data, cfg)
     net, trainer = new_trainer(cfg, contexts)
     batch = cfg.TRAIN.batchsize * len(contexts)
@@ -191,29 +249,37 @@ def bench_training(data, contexts, steps, rounds, cfg, numpy_flops):
     warm = DeviceData(x[:20 * batch], y[:20 * batch], cx[:20 * batch], contexts)
     train_epoch(net, trainer, warm, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0, augment)
     device_data = DeviceData(x[:n], y[:n], cx[:n], contexts)
-    loop = best_time(lambda: train_epoch(net, trainer, device_data, cfg.TRAIN.batchsize,
-                                         cfg.TRAIN, rng, 0, augment), rounds) / steps
     xs = mx.gluon.utils.split_and_load(x[:batch], contexts)
     ys = mx.gluon.utils.split_and_load(y[:batch], contexts)
-    part = {p: best_time(resident_steps(net, trainer, xs, ys, steps, p), rounds) / steps
-            for p in ('forward', 'backward', 'step')}
+    step = resident_steps(net, trainer, xs, ys, steps)
+    timings = {'loop': lambda: train_epoch(net, trainer, device_data, cfg.TRAIN.batchsize,
+                                           cfg.TRAIN, rng, 0, augment),
+               'step': step}
+    # Each round times both in turn, so that both see the same machine.
+    best = {name: float('inf') for name in timings}
+    for _ in range(rounds):
+        for name, fn in timings.items():
+            best[name] = min(best[name], best_time(fn, 1) / steps)
+    loop = best['loop']
+    parts = step_breakdown(step, steps)
     arithmetic = 3 * flops_per_sample(net) * batch / numpy_flops      # forward + 2x backward
     extra = ' + augment' if augment else ''
     name = 'training, batch %d x %d device(s)%s' % (cfg.TRAIN.batchsize, len(contexts), extra)
-    line(name, batch / loop, 'samples/s', batch / part['step'],
-         'resident batch, %.0f samples/s, %.2f ms/step' % (batch / part['step'], 1000 * part['step']))
+    line(name, batch / loop, 'samples/s', batch / best['step'],
+         'resident batch, %.0f samples/s, %.2f ms/step' % (batch / best['step'], 1000 * best['step']))
     line('  against the arithmetic bound', batch / loop, 'samples/s', batch / arithmetic,
          '%.1f MFLOP a step at numpy\'s %.1f GFLOP/s, %.2f ms/step'
          % (3 * flops_per_sample(net) * batch / 1e6, numpy_flops / 1e9, 1000 * arithmetic))
-    print('  where a step goes: forward %.2f ms, backward %.2f ms, Adam update %.2f ms, '
-          'loop (gather, augment, bookkeeping) %.2f ms; %.2f ms in all'
-          % (1000 * part['forward'], 1000 * (part['backward'] - part['forward']),
-             1000 * (part['step'] - part['backward']), 1000 * (loop - part['step']), 1000 * loop),
-          flush=True)
+    print('  where a resident step goes (MXNet profiler, one round, with its overhead): forward '
+          '%.2f ms, backward %.2f ms, Adam update %.2f ms, engine and the rest %.2f ms; %.2f ms '
+          'in all' % tuple(1000 * parts[k] for k in ('forward', 'backward', 'update', 'rest',
+                                                       'wall')), flush=True)
     real_steps = REAL_TRAIN_FRAMES // batch
     print('  one epoch of the real Human3.6M (%d frames, %d steps of %d): %.1f min at %.2f ms a '
           'step' % (REAL_TRAIN_FRAMES, real_steps, batch, real_steps * loop / 60, 1000 * loop),
           flush=True)
+    if profile:
+        profile_operators(cfg, contexts, x, y, steps)
     if contexts[0].device_type == 'gpu':
         print('  GPU: %.2f ms a step of %d on %s (the original code: under 8 ms a step of 64 on '
               'a GTX 1080, its README)' % (1000 * loop, batch, contexts), flush=True)
@@ -280,6 +346,10 @@ def bench_inference(net, stats, x, context, rounds, numpy_flops):
     folded.hybridize(static_alloc=True, static_shape=True)
     report('  folded BatchNorm (what predictions use)',
            inference_rate(lambda b: folded(b).wait_to_read(), xb, rounds))
+    for size in (256, 4096):                       # TEST.batchsize is 1024
+        other = mx.nd.array(x[:size], ctx=context)
+        report('    the same at batch %d' % len(other),
+               inference_rate(lambda b: folded(b).wait_to_read(), other, rounds))
     if context.device_type == 'cpu':
         fused = fold_batchnorm(net, context)
         fused.optimize_for(xb, backend='MKLDNN')
@@ -310,8 +380,10 @@ def main():
     parser.add_argument('--data', default=os.path.join(tempfile.gettempdir(), 'pose-bench-data'),
                         help='where the synthetic set is written (reused when its size matches)')
     parser.add_argument('--gpu', default='-1', help='devices as in train.py')
-    parser.add_argument('--steps', type=int, default=300, help='training steps a round')
-    parser.add_argument('--rounds', type=int, default=3, help='rounds of each timing; the best counts')
+    parser.add_argument('--steps', type=int, default=100, help='training steps a round')
+    parser.add_argument('--rounds', type=int, default=5, help='rounds of each timing; the best counts')
+    parser.add_argument('--profile', action='store_true',
+                        help='also print the operators of an unhybridized training step (profiler)')
     parser.add_argument('--workers', type=int, default=os.cpu_count(), help='parsing processes')
     parser.add_argument('--cfg', action='append', default=[],
                         help='YAML over the defaults for the network and training figures, e.g. '
@@ -333,8 +405,9 @@ def main():
     ensure_dataset(args.data, args.frames)
     data = bench_data(args.data, args.workers)
     numpy_flops = matmul_rate()
-    net, stats = bench_training(data, contexts, args.steps, args.rounds, cfg, numpy_flops)
-    bench_max_norm(data, contexts, max(1, args.steps // 3), args.rounds, cfg)
+    net, stats = bench_training(data, contexts, args.steps, args.rounds, cfg, numpy_flops,
+                                args.profile)
+    bench_max_norm(data, contexts, args.steps, args.rounds, cfg)
     folded = fold_batchnorm(net, contexts[0])
     folded.hybridize(static_alloc=True, static_shape=True)
     x = bench_evaluation(folded, stats, cfg, data, contexts[0])

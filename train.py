@@ -142,11 +142,9 @@ def main():
             log.warning('%s: S%d %s left out (no 2D input, %d frames)', part, item['subject'],
                         item['recording'], item['frames'])
     log.info('devices: %s, mxnet %s; %s', contexts, mx.__version__, threads.describe())
-    if resume and resume.get('threads') not in (None, threads.thread_count()):
-        log.warning('the run trained with %s CPU threads, this one has %s: it goes on, but '
-                    'its numbers will not be bit-identical to an uninterrupted run '
-                    '(set OMP_NUM_THREADS=%s for that)', resume['threads'],
-                    threads.thread_count(), resume['threads'])
+    mismatch = resume and threads.resume_mismatch(resume.get('threads'))
+    if mismatch:
+        log.warning(mismatch)
 
     # The whole training set goes to every device once; batches are gathered there.
     data = DeviceData(normalize(x_train, stats['mean2d'], stats['std2d']),

@@ -17,8 +17,8 @@ class MaxNormDense(nn.Dense):
     product's gradient) run at a few hundred million numbers a second, so the norm and both
     scalings go through FullyConnected (BLAS) instead: |W|^2 is the weight flattened to one row
     times itself, and s multiplies the small input (batch, in) rather than the weight. Where
-    `norm` and broadcasting took 63 ms a step against 25 ms without max-norm, this takes about
-    1.4 times the plain step (doc/benchmark.md)."""
+    `norm` and broadcasting made a step 2.5 times as long as without max-norm, this measured
+    1.15 to 1.3 times (doc/benchmark.md)."""
 
     def hybrid_forward(self, F, x, weight, bias=None):
         flat = weight.reshape((1, -1))

@@ -4,7 +4,8 @@ user says otherwise with OMP_NUM_THREADS.
 MXNet reads OMP_NUM_THREADS once, when it is loaded, and without it starts half the processors
 it sees (one thread on a 2-core machine). So each command calls use_available_cores() before
 anything imports mxnet, and logs describe() once it runs. Results are bit-identical between two
-runs only at the same thread count, which is why runs record it.
+runs only at the same thread count, which is why runs record it. numpy's OpenBLAS reads the same
+variable when numpy loads, so it follows the same count.
 """
 import os
 
@@ -53,3 +54,14 @@ def describe(environ=None):
             VARIABLE, environ.get(VARIABLE, ''))
     return 'CPU threads: %d (%s=%d; %d cores available)' % (
         threads, VARIABLE, threads, available_cores())
+
+
+def resume_mismatch(saved, environ=None):
+    """The warning for resuming a run that trained with `saved` threads (None: not recorded)
+    under another count, or None when they agree."""
+    current = thread_count(environ)
+    if saved is None or saved == current:
+        return None
+    return ('the run trained with %s CPU threads, this one has %s: it goes on, but its numbers '
+            'will not be bit-identical to an uninterrupted run (set %s=%s for that)'
+            % (saved, current, VARIABLE, saved))
