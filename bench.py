@@ -74,6 +74,17 @@ def best_time(fn, rounds):
     return min(times)
 
 
+def best_alternating(fns, rounds, steps):
+    """{name: the best seconds a step of fns[name]() (which runs `steps` steps)} over `rounds`
+    rounds, each round timing every function in turn, so that all of them see the same
+    machine."""
+    best = {name: float('inf') for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            best[name] = min(best[name], best_time(fn, 1) / steps)
+    return best
+
+
 def ensure_dataset(path, frames):
     """Reuse the synthetic set in `path` when its marker says it has `frames` frames in FORMATS;
     replace a set that bench.py wrote otherwise; refuse a folder bench.py did not write."""
@@ -131,14 +142,7 @@ def matmul_rate():
     """numpy's float32 1024^3 matrix multiply, FLOP/s (best of 3 rounds of 10)."""
     a = np.random.rand(1024, 1024).astype(np.float32)
     a @ a
-    seconds = min(_timed(lambda: [a @ a for _ in range(10)]) for _ in range(3))
-    return 10 * 2 * 1024 ** 3 / seconds
-
-
-def _timed(fn):
-    t = time.time()
-    fn()
-    return time.time() - t
+    return 10 * 2 * 1024 ** 3 / best_time(lambda: [a @ a for _ in range(10)], 3)
 
 
 def training_arrays(data, cfg):
@@ -150,27 +154,33 @@ def training_arrays(data, cfg):
             normalize(y, stats['mean3d'], stats['std3d']), stats)
 
 
-def new_trainer(cfg, contexts):
+def new_trainer(cfg, contexts, hybridize=True):
     set_seed(0)
     net = build_network(cfg.NETWORK)
     initialize_network(net, cfg.NETWORK, contexts)
-    net.hybridize(static_alloc=True, static_shape=True)
+    if hybridize:
+        net.hybridize(static_alloc=True, static_shape=True)
     return net, make_trainer(net, cfg.TRAIN)
 
 
-def resident_steps(net, trainer, xs, ys, steps, part='step'):
-    """`steps` training steps on batches xs, ys already on the devices; part 'forward' stops
-    after the loss, 'backward' after the gradients, 'step' includes the Adam update."""
+def resident_batch(x, y, cfg, contexts):
+    """The first batch of z-scored x, y (batch per device x devices) split over the devices."""
+    batch = cfg.TRAIN.batchsize * len(contexts)
+    return (mx.gluon.utils.split_and_load(x[:batch], contexts),
+            mx.gluon.utils.split_and_load(y[:batch], contexts))
+
+
+def resident_steps(net, trainer, xs, ys, steps):
+    """A function running `steps` training steps (forward, backward, Adam update) on batches
+    xs, ys already on the devices."""
     batch = sum(len(x) for x in xs)
 
     def run_steps():
         for _ in range(steps):
             with autograd.record():
                 losses = [mx.nd.mean(mx.nd.square(net(a) - b), axis=1) for a, b in zip(xs, ys)]
-            if part != 'forward':
-                autograd.backward(losses)
-            if part == 'step':
-                trainer.step(batch)
+            autograd.backward(losses)
+            trainer.step(batch)
     return run_steps
 
 
@@ -189,14 +199,8 @@ def operator_rows(table):
 def profile_operators(cfg, contexts, x, y, steps):
     """Per-operator time of a training step of the unhybridized network (each operator shows
     by name), MXNet's profiler, as the investigation behind max-norm's fast path used."""
-    set_seed(0)
-    net = build_network(cfg.NETWORK)
-    initialize_network(net, cfg.NETWORK, contexts)
-    trainer = make_trainer(net, cfg.TRAIN)
-    batch = cfg.TRAIN.batchsize * len(contexts)
-    xs = mx.gluon.utils.split_and_load(x[:batch], contexts)
-    ys = mx.gluon.utils.split_and_load(y[:batch], contexts)
-    run_steps = resident_steps(net, trainer, xs, ys, steps)
+    net, trainer = new_trainer(cfg, contexts, hybridize=False)
+    run_steps = resident_steps(net, trainer, *resident_batch(x, y, cfg, contexts), steps)
     run_steps()
     parts = step_breakdown(run_steps, steps)
     print('  operators of an unhybridized step (ms a step, calls a step):')
@@ -236,8 +240,8 @@ def flops_per_sample(net):
     return 2 * sum(int(np.prod(d.weight.shape)) for d in net.dense_layers())
 
 
-def bench_training(data, contexts, steps, rounds, cfg, numpy_flops, profile=False):
-    x, y, stats = training_arrays(data, cfg)
+def bench_training(x, y, stats, contexts, steps, rounds, cfg, numpy_flops, profile=False):
+    """x, y, stats: training_arrays."""
     net, trainer = new_trainer(cfg, contexts)
     batch = cfg.TRAIN.batchsize * len(contexts)
     n = min(steps * batch, len(x) // batch * batch)
@@ -249,17 +253,11 @@ def bench_training(data, contexts, steps, rounds, cfg, numpy_flops, profile=Fals
     warm = DeviceData(x[:20 * batch], y[:20 * batch], cx[:20 * batch], contexts)
     train_epoch(net, trainer, warm, cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0, augment)
     device_data = DeviceData(x[:n], y[:n], cx[:n], contexts)
-    xs = mx.gluon.utils.split_and_load(x[:batch], contexts)
-    ys = mx.gluon.utils.split_and_load(y[:batch], contexts)
-    step = resident_steps(net, trainer, xs, ys, steps)
-    timings = {'loop': lambda: train_epoch(net, trainer, device_data, cfg.TRAIN.batchsize,
-                                           cfg.TRAIN, rng, 0, augment),
-               'step': step}
-    # Each round times both in turn, so that both see the same machine.
-    best = {name: float('inf') for name in timings}
-    for _ in range(rounds):
-        for name, fn in timings.items():
-            best[name] = min(best[name], best_time(fn, 1) / steps)
+    step = resident_steps(net, trainer, *resident_batch(x, y, cfg, contexts), steps)
+    best = best_alternating({'loop': lambda: train_epoch(net, trainer, device_data,
+                                                         cfg.TRAIN.batchsize, cfg.TRAIN, rng, 0,
+                                                         augment),
+                             'step': step}, rounds, steps)
     loop = best['loop']
     parts = step_breakdown(step, steps)
     arithmetic = 3 * flops_per_sample(net) * batch / numpy_flops      # forward + 2x backward
@@ -283,26 +281,20 @@ def bench_training(data, contexts, steps, rounds, cfg, numpy_flops, profile=Fals
     if contexts[0].device_type == 'gpu':
         print('  GPU: %.2f ms a step of %d on %s (the original code: under 8 ms a step of 64 on '
               'a GTX 1080, its README)' % (1000 * loop, batch, contexts), flush=True)
-    return net, stats
+    return net
 
 
-def bench_max_norm(data, contexts, steps, rounds, cfg):
+def bench_max_norm(x, y, contexts, steps, rounds, cfg):
     """The resident step of the seed recipe (cfg) and of the paper's (configs/paper.yaml over
-    cfg), measured in alternating rounds so that both see the same machine."""
-    x, y, _ = training_arrays(data, cfg)
+    cfg) on training_arrays x, y, measured in alternating rounds."""
     recipes = {'seed': cfg, 'paper': load_configs([PAPER_CFG], base=copy.deepcopy(cfg))}
-    batch = cfg.TRAIN.batchsize * len(contexts)
-    xs = mx.gluon.utils.split_and_load(x[:batch], contexts)
-    ys = mx.gluon.utils.split_and_load(y[:batch], contexts)
+    xs, ys = resident_batch(x, y, cfg, contexts)
     runs = {}
     for name, recipe in recipes.items():
         net, trainer = new_trainer(recipe, contexts)
         runs[name] = resident_steps(net, trainer, xs, ys, steps)
         best_time(runs[name], 1)                                       # warm up
-    best = {name: float('inf') for name in runs}
-    for _ in range(rounds):
-        for name, fn in runs.items():
-            best[name] = min(best[name], best_time(fn, 1) / steps)
+    best = best_alternating(runs, rounds, steps)
     line('max-norm: paper recipe step', 1000 * best['paper'], 'ms', 1000 * best['seed'],
          'seed recipe, %.2f ms/step' % (1000 * best['seed']))
 
@@ -330,7 +322,8 @@ def inference_rate(fn, x, rounds):
     return len(x) * reps / best_time(lambda: [fn(x) for _ in range(reps)][-1], rounds)
 
 
-def bench_inference(net, stats, x, context, rounds, numpy_flops):
+def bench_inference(net, folded, stats, x, context, rounds, numpy_flops):
+    """net: the trained network; folded: fold_batchnorm(net), hybridized."""
     batch = x[:1024]
     flops = flops_per_sample(net)
     xb = mx.nd.array(batch, ctx=context)
@@ -342,8 +335,6 @@ def bench_inference(net, stats, x, context, rounds, numpy_flops):
 
     report('inference, batch %d: trained network' % len(batch),
            inference_rate(lambda b: net(b).wait_to_read(), xb, rounds))
-    folded = fold_batchnorm(net, context)
-    folded.hybridize(static_alloc=True, static_shape=True)
     report('  folded BatchNorm (what predictions use)',
            inference_rate(lambda b: folded(b).wait_to_read(), xb, rounds))
     for size in (256, 4096):                       # TEST.batchsize is 1024
@@ -405,13 +396,15 @@ def main():
     ensure_dataset(args.data, args.frames)
     data = bench_data(args.data, args.workers)
     numpy_flops = matmul_rate()
-    net, stats = bench_training(data, contexts, args.steps, args.rounds, cfg, numpy_flops,
-                                args.profile)
-    bench_max_norm(data, contexts, args.steps, args.rounds, cfg)
+    x, y, stats = training_arrays(data, cfg)
+    net = bench_training(x, y, stats, contexts, args.steps, args.rounds, cfg, numpy_flops,
+                         args.profile)
+    bench_max_norm(x, y, contexts, args.steps, args.rounds, cfg)
+    del x, y
     folded = fold_batchnorm(net, contexts[0])
     folded.hybridize(static_alloc=True, static_shape=True)
-    x = bench_evaluation(folded, stats, cfg, data, contexts[0])
-    bench_inference(net, stats, x, contexts[0], args.rounds, numpy_flops)
+    test_x = bench_evaluation(folded, stats, cfg, data, contexts[0])
+    bench_inference(net, folded, stats, test_x, contexts[0], args.rounds, numpy_flops)
     return 0
 
 

@@ -173,10 +173,15 @@ class FoldedBlock(nn.HybridBlock):
         return x + self.layers(x)
 
 
+def _float64(param):
+    """A parameter's value (from its first device) as float64 numpy."""
+    return param.data(param.list_ctx()[0]).asnumpy().astype(np.float64)
+
+
 def effective_weight(layer):
     """A Linear layer's weight (out, in) as the forward pass uses it, float64 numpy: for a
     MaxNormDense, scaled to Frobenius norm at most 1."""
-    w = layer.weight.data(layer.weight.list_ctx()[0]).asnumpy().astype(np.float64)
+    w = _float64(layer.weight)
     if isinstance(layer, MaxNormDense):
         w = w * min(1.0, 1.0 / (np.sqrt(np.square(w).sum()) + 1e-12))
     return w
@@ -190,16 +195,12 @@ def fold_batchnorm(net, context):
     dense, norms = net.dense_layers(), net.batchnorm_layers()
     folded = FoldedNetwork(dense[0].weight.shape[0], (len(dense) - 2) // 2)
     folded.initialize(ctx=context)
-
-    def value(p):
-        return p.data(p.list_ctx()[0]).asnumpy().astype(np.float64)
-
     for k, (src, dst) in enumerate(zip(dense, folded.dense_layers())):
-        w, b = effective_weight(src), value(src.bias)
+        w, b = effective_weight(src), _float64(src.bias)
         if k < len(norms):                       # every Linear but the head has a BatchNorm
             bn = norms[k]
-            a = value(bn.gamma) / np.sqrt(value(bn.running_var) + bn._kwargs['eps'])
-            w, b = w * a[:, None], a * (b - value(bn.running_mean)) + value(bn.beta)
+            a = _float64(bn.gamma) / np.sqrt(_float64(bn.running_var) + bn._kwargs['eps'])
+            w, b = w * a[:, None], a * (b - _float64(bn.running_mean)) + _float64(bn.beta)
         dst.weight.set_data(mx.nd.array(w.astype(np.float32), ctx=context))
         dst.bias.set_data(mx.nd.array(b.astype(np.float32), ctx=context))
     return folded
