@@ -54,10 +54,12 @@ def _copy_params(src, dst):
         b.set_data(a.data(a.list_ctx()[0]).copy())
 
 
-def test_one_step_on_two_devices_equals_one_step_on_one():
+@pytest.mark.parametrize('max_norm', [False, True])
+def test_one_step_on_two_devices_equals_one_step_on_one(max_norm):
     set_seed(1)
     contexts = [mx.cpu(0), mx.cpu(1)]
-    make = lambda: LiftingNetwork(linear_size=64, dropout=0.0, bn_global_stats=True)
+    make = lambda: LiftingNetwork(linear_size=64, dropout=0.0, bn_global_stats=True,
+                                  max_norm=max_norm)
     single, multi = make(), make()
     single.initialize(mx.init.MSRAPrelu(), ctx=[mx.cpu(0)])
     multi.initialize(mx.init.MSRAPrelu(), ctx=contexts)
@@ -186,6 +188,45 @@ def test_max_norm_fast_path_matches_the_plain_formulation(weight_std, hybrid):
     if weight_std == 1.0:          # scaled: the norm's own gradient is in the weight's
         unscaled = head.asnumpy().T @ x.asnumpy() / np.linalg.norm(w)
         assert np.abs(results[0][1] - unscaled).max() > 1e-3
+
+
+def test_max_norm_training_equals_adam_on_the_plain_formulation(monkeypatch):
+    """Five Adam steps of the paper recipe's network against the same steps of a network whose
+    max-norm layers are PlainMaxNormDense ((s W) x + b, differentiated whole)."""
+    import lib.model
+    kwargs = dict(linear_size=48, dropout=0.0, max_norm=True)
+    fast = LiftingNetwork(**kwargs)
+    with monkeypatch.context() as patch:
+        patch.setattr(lib.model, 'MaxNormDense', PlainMaxNormDense)
+        plain = LiftingNetwork(**kwargs)
+    set_seed(4)
+    fast.initialize(mx.init.Normal(0.2))
+    plain.initialize()
+    _copy_params(fast, plain)
+    fast.hybridize(static_alloc=True, static_shape=True)
+    plain.hybridize()
+    trainers = [make_trainer(net, _train_cfg()) for net in (fast, plain)]
+    # Adam divides by sqrt(v) + epsilon: with the default 1e-8 a gradient element near zero
+    # turns float rounding into a whole step. A larger epsilon compares the gradients Adam sees.
+    for trainer in trainers:
+        trainer._optimizer.epsilon = 1e-3
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        x = mx.nd.array(rng.normal(size=(32, 32)).astype(np.float32))
+        y = mx.nd.array(rng.normal(size=(32, 48)).astype(np.float32))
+        for net, trainer in zip((fast, plain), trainers):
+            with mx.autograd.record():
+                loss = mx.nd.mean(mx.nd.square(net(x) - y), axis=1)
+            loss.backward()
+            trainer.step(32)
+    norms = []
+    for a, b in zip(fast.dense_layers(), plain.dense_layers()):
+        wa, wb = a.weight.data().asnumpy(), b.weight.data().asnumpy()
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+        norms.append(np.linalg.norm(wa))
+    assert min(norms) > 1                 # every layer clipped: the norm's gradient mattered
+    x = mx.nd.array(rng.normal(size=(8, 32)).astype(np.float32))
+    np.testing.assert_allclose(fast(x).asnumpy(), plain(x).asnumpy(), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize('max_norm', [False, True])

@@ -28,7 +28,7 @@ LINES = [
     'parse annotation text', 'peak memory while parsing', 'read the cache',
     'read HDF5 (3D_positions) and project', 'read CDF (D3_Positions) and project',
     'training, batch 64 x 1 device(s)', 'against the arithmetic bound',
-    'max-norm: paper recipe step', 'evaluation, every protocol',
+    'max-norm: paper recipe step', "rounds' paired ratios", 'evaluation, every protocol',
     'inference, batch', 'folded BatchNorm', 'the same at batch 256', 'oneDNN graph fusion',
     'ONNX export in onnxruntime',
 ]
