@@ -19,7 +19,9 @@ and the ratio, all measured in the same run:
 - inference at batch 1024: the trained network, the folded one that predictions use
   (lib.model.fold_batchnorm), oneDNN graph fusion, and the ONNX export in onnxruntime, each
   against numpy's matrix-multiply rate.
-Timings are the best of --rounds rounds (the least disturbed by other work on the machine).
+Timings are the best of --rounds rounds (the least disturbed by other work on the machine);
+max-norm's comparison runs three times as many rounds and also gives the median of their
+paired ratios.
 """
 import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
 from lib.threads import use_available_cores
@@ -48,7 +50,7 @@ from lib.evaluation import evaluate
 from lib.model import build_network, fold_batchnorm, initialize_network
 from lib.normalization import compute_stats, network_inputs, network_targets, normalize
 from lib.prediction import predict
-from lib.training import DeviceData, make_trainer, set_seed, train_epoch
+from lib.training import DeviceData, batch_losses, make_trainer, set_seed, train_epoch
 
 # The real Human3.6M: 1,559,752 training frames (subjects 1 5 6 7 8, 4 cameras), 24,371 full
 # batches of 64 an epoch.
@@ -183,7 +185,7 @@ def resident_steps(net, trainer, xs, ys, steps):
     def run_steps():
         for _ in range(steps):
             with autograd.record():
-                losses = [mx.nd.mean(mx.nd.square(net(a) - b), axis=1) for a, b in zip(xs, ys)]
+                losses = batch_losses(net, xs, ys)
             autograd.backward(losses)
             trainer.step(batch)
     return run_steps
@@ -265,14 +267,15 @@ def bench_training(x, y, stats, contexts, steps, rounds, cfg, numpy_flops, profi
                              'step': step}, rounds, steps)
     loop = best['loop']
     parts = step_breakdown(step, steps)
-    arithmetic = 3 * flops_per_sample(net) * batch / numpy_flops      # forward + 2x backward
+    step_flops = 3 * flops_per_sample(net) * batch                    # forward + 2x backward
+    arithmetic = step_flops / numpy_flops
     extra = ' + augment' if augment else ''
     name = 'training, batch %d x %d device(s)%s' % (cfg.TRAIN.batchsize, len(contexts), extra)
     line(name, batch / loop, 'samples/s', batch / best['step'],
          'resident batch, %.0f samples/s, %.2f ms/step' % (batch / best['step'], 1000 * best['step']))
     line('  against the arithmetic bound', batch / loop, 'samples/s', batch / arithmetic,
          '%.1f MFLOP a step at numpy\'s %.1f GFLOP/s, %.2f ms/step'
-         % (3 * flops_per_sample(net) * batch / 1e6, numpy_flops / 1e9, 1000 * arithmetic))
+         % (step_flops / 1e6, numpy_flops / 1e9, 1000 * arithmetic))
     print('  where a resident step goes (MXNet profiler, one round, with its overhead): forward '
           '%.2f ms, backward %.2f ms, Adam update %.2f ms, engine and the rest %.2f ms; %.2f ms '
           'in all' % tuple(1000 * parts[k] for k in ('forward', 'backward', 'update', 'rest',
@@ -382,7 +385,8 @@ def main():
                         help='where the synthetic set is written (reused when its size matches)')
     parser.add_argument('--gpu', default='-1', help='devices as in train.py')
     parser.add_argument('--steps', type=int, default=100, help='training steps a round')
-    parser.add_argument('--rounds', type=int, default=5, help='rounds of each timing; the best counts')
+    parser.add_argument('--rounds', type=int, default=5,
+                        help='rounds of each timing; the best counts (max-norm: 3x, and the median)')
     parser.add_argument('--profile', action='store_true',
                         help='also print the operators of an unhybridized training step (profiler)')
     parser.add_argument('--workers', type=int, default=os.cpu_count(), help='parsing processes')

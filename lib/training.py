@@ -36,6 +36,12 @@ def make_trainer(net, train_cfg):
     return gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': train_cfg.lr})
 
 
+def batch_losses(net, xs, ys):
+    """The training loss of one batch split over the devices: per device, the mean squared
+    error over the 48 outputs of each sample, (batch per device,). Call under autograd.record."""
+    return [mx.nd.mean(mx.nd.square(net(x) - y), axis=1) for x, y in zip(xs, ys)]
+
+
 class DeviceData:
     """The training set kept on every device, so that batches are gathered there and nothing
     crosses from the host per step: inputs (N, 32) and targets (N, 48) z-scored float32, and
@@ -82,7 +88,7 @@ def train_epoch(net, trainer, data, batch_per_device, train_cfg, rng, step, augm
             ys.append(y)
         trainer.set_learning_rate(learning_rate(step, train_cfg))
         with autograd.record():
-            losses = [mx.nd.mean(mx.nd.square(net(xi) - yi), axis=1) for xi, yi in zip(xs, ys)]
+            losses = batch_losses(net, xs, ys)
         autograd.backward(losses)
         trainer.step(batch)
         for loss in losses:
