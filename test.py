@@ -24,7 +24,7 @@ import numpy as np
 from lib import runs, runstats
 from lib.arrays import every_nth
 from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
-from lib.dataset import cache_folder, load_dataset
+from lib.dataset import cache_folder, cameras_file, load_dataset
 from lib.errors import PoseError
 from lib.evaluation import ground_truth_poses
 from lib.files import atomic_path, write_json, write_text
@@ -149,7 +149,9 @@ def evaluate_model(args, model, cfg, stats, context, test):
         'model': os.path.abspath(model), 'model_sha256': runs.file_sha256(model),
         'dataset': os.path.abspath(args.dataset), 'source': cfg.DATASET.source,
         'test_2d': cfg.DATASET.test_2d, 'test_subjects': list(cfg.DATASET.test_subjects),
-        'distortion': cfg.DATASET.distortion, 'cfg_files': [os.path.abspath(c) for c in args.cfg]}
+        'distortion': cfg.DATASET.distortion, 'cfg_files': [os.path.abspath(c) for c in args.cfg],
+        'cameras': ('the annotation files' if cfg.DATASET.source == 'annot'
+                    else cameras_file(cfg.DATASET.cameras, args.dataset))}
     for line in format_table(results):
         log.info(line)
     write_results(args, model, cfg, stem, results, test, pred)

@@ -1,11 +1,15 @@
 """Cameras: world to camera frame, pinhole projection (optionally with lens distortion),
 and the real Human3.6M camera parameters of h36m_cameras.json."""
 import json
+import logging
 import os
+import re
 
 import numpy as np
 
 from lib.errors import PoseError
+
+log = logging.getLogger(__name__)
 
 # The real Human3.6M cameras, shipped with the project (a copy of h36m_cameras.json).
 DEFAULT_CAMERAS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -89,48 +93,78 @@ def load_h36m_cameras(path):
     return cameras
 
 
+# Image sizes of the Human3.6M cameras by id (width, height) px: the original's cameras.h5
+# holds none, and two of the four cameras film 1000 x 1002 (h36m_cameras.json says the same).
+IMAGE_SIZES = {'54138969': (1000, 1002), '55011271': (1000, 1000),
+               '58860488': (1000, 1000), '60457274': (1000, 1002)}
+H5_FIELDS = {'R': (3, 3), 'T': (3, 1), 'f': (2, 1), 'c': (2, 1), 'k': (3, 1), 'p': (2, 1)}
+SUBJECT_GROUP = re.compile(r'subject(\d+)')
+
+
 def load_cameras_h5(path):
-    """Read the original 3d-pose-baseline's cameras.h5: subject<k>/camera<j>/{R (3, 3),
-    T (3, 1), f (2, 1), c (2, 1), k (3, 1), p (2, 1), Name}. Its code transposes the stored R
-    and computes X_cam = R (X - T), so the file holds the transpose of our world->camera
-    matrix; T is the camera centre in world mm. Returns the layout of load_h36m_cameras
-    (width and height 1000, the Human3.6M video size, which the file does not hold)."""
+    """Read the original 3d-pose-baseline's cameras.h5: groups subject<k>/camera<j> (j = 1..4)
+    with R (3, 3), T (3, 1), f (2, 1), c (2, 1), k (3, 1), p (2, 1) and Name (the camera id as
+    character codes, float64 in the released file). Its code transposes the stored R and
+    computes X_cam = R (X - T), so the file holds the transpose of our world->camera matrix; T
+    is the camera centre in world mm. Every other top-level entry (the released file has a
+    dataset '3dtest' of one pose) is skipped. The image size comes from the camera id
+    (IMAGE_SIZES); the file holds none. Returns the layout of load_h36m_cameras."""
     import h5py
-    cameras = {}
     try:
         with h5py.File(path, 'r') as f:
-            for subject_key in f:
-                subject = int(subject_key.replace('subject', ''))
-                cams = []
-                for j in range(1, 5):
-                    g = f['%s/camera%d' % (subject_key, j)]
-                    name = ''.join(chr(int(v)) for v in np.ravel(g['Name'][()]))
-                    cams.append({
-                        'id': name, 'R': np.asarray(g['R'], dtype=np.float64).T,
-                        'T': np.asarray(g['T'], dtype=np.float64).ravel(),
-                        'f': np.asarray(g['f'], dtype=np.float64).ravel(),
-                        'c': np.asarray(g['c'], dtype=np.float64).ravel(),
-                        'k': np.asarray(g['k'], dtype=np.float64).ravel(),
-                        'p': np.asarray(g['p'], dtype=np.float64).ravel(),
-                        'width': 1000, 'height': 1000})
-                cameras[subject] = cams
+            groups = {}
+            for key in f:
+                match = SUBJECT_GROUP.fullmatch(key)
+                if match and isinstance(f[key], h5py.Group):
+                    groups[int(match.group(1))] = key
+                else:
+                    log.debug('%s: skipped %r (not a subject<k> group)', path, key)
+            if not groups:
+                raise PoseError('%s: not a Human3.6M cameras.h5: no subject<k> group '
+                                '(holds %s)' % (path, sorted(f)[:8]))
+            return {subject: [_h5_camera(f, path, '%s/camera%d' % (key, j)) for j in range(1, 5)]
+                    for subject, key in sorted(groups.items())}
     except OSError as e:
         raise PoseError('%s: cannot read cameras (%s)' % (path, e))
-    except (KeyError, ValueError, TypeError) as e:
-        raise PoseError('%s: not a Human3.6M cameras.h5 (subject<k>/camera<j>/R, T, f, c, k, p, '
-                        'Name) (%s)' % (path, e))
-    for subject, cams in cameras.items():
-        for j, cam in enumerate(cams, start=1):
-            shapes = {k: cam[k].shape for k in ('R', 'T', 'f', 'c', 'k', 'p')}
-            if shapes != {'R': (3, 3), 'T': (3,), 'f': (2,), 'c': (2,), 'k': (3,), 'p': (2,)}:
-                raise PoseError('%s: subject%d/camera%d has shapes %s' % (path, subject, j, shapes))
-    return cameras
+
+
+def _h5_camera(f, path, name):
+    """One camera group of cameras.h5 -> the camera dict of load_h36m_cameras."""
+    import h5py
+    group = f.get(name)
+    if not isinstance(group, h5py.Group):
+        raise PoseError('%s: group %s is missing' % (path, name))
+    lacking = [k for k in list(H5_FIELDS) + ['Name'] if not isinstance(group.get(k), h5py.Dataset)]
+    if lacking:
+        raise PoseError('%s: group %s lacks %s' % (path, name, ', '.join(lacking)))
+    camera = {}
+    for key, shape in H5_FIELDS.items():
+        value = group[key][()]
+        if not np.issubdtype(np.asarray(value).dtype, np.number) or \
+                np.size(value) != np.prod(shape):
+            raise PoseError('%s: %s/%s has shape %s, expected %s numbers'
+                            % (path, name, key, np.shape(value), shape))
+        camera[key] = np.asarray(value, dtype=np.float64).reshape(shape)
+    try:
+        camera_id = ''.join(chr(int(v)) for v in np.ravel(group['Name'][()]))
+    except (TypeError, ValueError, OverflowError):
+        raise PoseError('%s: %s/Name is not a camera id as character codes' % (path, name))
+    width, height = IMAGE_SIZES.get(camera_id, (1000, 1000))
+    if camera_id not in IMAGE_SIZES:
+        log.warning('%s: %s has camera id %r, not a Human3.6M camera: image size taken as '
+                    '1000 x 1000', path, name, camera_id)
+    return {'id': camera_id, 'R': camera['R'].T, 'T': camera['T'].ravel(),
+            'f': camera['f'].ravel(), 'c': camera['c'].ravel(), 'k': camera['k'].ravel(),
+            'p': camera['p'].ravel(), 'width': width, 'height': height}
 
 
 def save_cameras_h5(cameras, path):
-    """Write cameras (load_h36m_cameras' layout) as the original's cameras.h5."""
+    """Write cameras (load_h36m_cameras' layout) in the shape of the original's released
+    cameras.h5: subject<k>/camera<j> groups with column vectors and Name as float64 character
+    codes, and the top-level dataset '3dtest' (96, 1) that the released file also holds."""
     import h5py
     with h5py.File(path, 'w') as f:
+        f['3dtest'] = np.zeros((96, 1), dtype=np.float64)
         for subject, cams in cameras.items():
             for j, cam in enumerate(cams, start=1):
                 g = f.create_group('subject%d/camera%d' % (subject, j))
@@ -138,7 +172,8 @@ def save_cameras_h5(cameras, path):
                 g['T'] = cam['T'].reshape(3, 1)
                 for key in ('f', 'c', 'k', 'p'):
                     g[key] = cam[key].reshape(-1, 1)
-                g['Name'] = np.array([ord(ch) for ch in str(cam['id'])], dtype=np.uint8)
+                g['Name'] = np.array([ord(ch) for ch in str(cam['id'])],
+                                     dtype=np.float64).reshape(-1, 1)
 
 
 def load_cameras(path):

@@ -117,7 +117,8 @@ def _per_file_reader(root, subjects, folder, ext, read_one):
         files = sorted(glob.glob(pattern))
         if not files:
             raise PoseError('%s: no %s files for subject S%d' % (pattern, ext, s))
-        names = {os.path.basename(f)[:-len(ext)]: f for f in files}
+        names = _recordings_only({os.path.basename(f)[:-len(ext)]: f for f in files},
+                                 os.path.dirname(pattern))
         numbering = number_subactions(list(names), os.path.dirname(pattern))
         for name, f in names.items():
             flat = read_one(f)
@@ -126,6 +127,23 @@ def _per_file_reader(root, subjects, folder, ext, read_one):
                                 % (f, flat.shape))
             out.append((s, *numbering[name], flat.reshape(-1, 32, 3).astype(np.float64), f, name))
     return out
+
+
+def _recordings_only(files, where, recording=lambda name: name):
+    """{name: file} without the files whose names are not Human3.6M recordings (a release
+    folder can hold others, such as '_ALL' files), which are skipped with one log line.
+    `recording` takes a name to the recording name in it."""
+    kept, skipped = {}, []
+    for name, f in files.items():
+        try:
+            parse_action_name(recording(name).replace('_', ' '))
+            kept[name] = f
+        except ValueError:
+            skipped.append(os.path.basename(f))
+    if skipped:
+        log.info('%s: skipped %d file(s) that are not Human3.6M recordings: %s',
+                 where, len(skipped), ', '.join(skipped[:5]) + (' ...' if len(skipped) > 5 else ''))
+    return kept
 
 
 def _read_cdf(path):
@@ -232,8 +250,11 @@ def read_sh_folders(root, folder, subjects):
         if not files:
             raise PoseError('%s: no Stacked Hourglass files for subject S%d' % (pattern, s))
         per_name = {}
-        for f in files:
-            stem, _, camera = os.path.basename(f)[:-3].rpartition('.')
+        named = {os.path.basename(f)[:-3]: f for f in files}
+        recordings = _recordings_only(named, os.path.dirname(pattern),
+                                      lambda name: name.rpartition('.')[0])
+        for name, f in recordings.items():
+            stem, _, camera = name.rpartition('.')
             if camera not in CAMERA_IDS:
                 raise PoseError('%s: expected <Action>.<camera id>.h5 with a camera id of %s'
                                 % (f, ', '.join(CAMERA_IDS)))

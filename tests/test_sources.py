@@ -302,3 +302,102 @@ def test_train_and_test_on_sh_detections(tmp_path_factory):
                 recordings['test']['left_out']
     assert results['sh']['frames']['All frames'] == results['gt']['frames']['All frames'] - 96
     assert results['sh']['protocol1']['All frames'] > results['gt']['protocol1']['All frames']
+
+
+# ---- The original release's cameras.h5 and folders, as downloaded ------------------------------
+
+def test_released_cameras_h5_gives_the_built_in_calibration(original):
+    """The generator writes the released shape (a top-level '3dtest' dataset beside the
+    subject groups, Name as float64 character codes, column vectors); it reads back as the
+    built-in cameras, with each camera's image size from its id."""
+    import h5py
+    from lib.cameras import DEFAULT_CAMERAS, load_cameras
+    path = os.path.join(original, 'cameras.h5')
+    with h5py.File(path, 'r') as f:
+        assert f['3dtest'].shape == (96, 1) and f['3dtest'].dtype == np.float64
+        assert f['subject1/camera1/Name'].dtype == np.float64
+        assert f['subject1/camera1/T'].shape == (3, 1) and f['subject1/camera1/k'].shape == (3, 1)
+    h5, js = load_cameras(path), load_cameras(DEFAULT_CAMERAS)
+    assert sorted(h5) == [1, 9, 11]
+    for s in h5:
+        for a, b in zip(h5[s], js[s]):
+            assert (a['id'], a['width'], a['height']) == (b['id'], b['width'], b['height'])
+            for key in ('R', 'T', 'f', 'c', 'k', 'p'):
+                np.testing.assert_allclose(a[key], b[key], atol=1e-6, err_msg=key)
+    assert [(c['width'], c['height']) for c in h5[9]] == [(1000, 1002), (1000, 1000),
+                                                           (1000, 1000), (1000, 1002)]
+
+
+def _copy_cameras_h5(src, dst, drop=None, keep_subjects=True):
+    """A copy of a cameras.h5 without the entry `drop`, or without any subject group."""
+    import h5py
+    with h5py.File(src, 'r') as f, h5py.File(dst, 'w') as g:
+        for key in f:
+            if key.startswith('subject') and not keep_subjects:
+                continue
+            f.copy(key, g)
+        if drop:
+            del g[drop]
+    return str(dst)
+
+
+def test_cameras_h5_without_subjects_or_with_a_gap_is_refused(tmp_path, original):
+    from lib.cameras import load_cameras
+    src = os.path.join(original, 'cameras.h5')
+    with pytest.raises(PoseError, match=r'no subject<k> group \(holds \[.3dtest.\]\)'):
+        load_cameras(_copy_cameras_h5(src, tmp_path / 'a.h5', keep_subjects=False))
+    with pytest.raises(PoseError, match='group subject9/camera3 is missing'):
+        load_cameras(_copy_cameras_h5(src, tmp_path / 'b.h5', drop='subject9/camera3'))
+    with pytest.raises(PoseError, match='group subject11/camera2 lacks f'):
+        load_cameras(_copy_cameras_h5(src, tmp_path / 'c.h5', drop='subject11/camera2/f'))
+    with pytest.raises(PoseError, match='group subject1/camera4 lacks Name'):
+        load_cameras(_copy_cameras_h5(src, tmp_path / 'd.h5', drop='subject1/camera4/Name'))
+
+
+def test_release_folders_hold_more_than_recordings(tmp_path, original, caplog):
+    """Files that are not recordings in the 3D and Stacked Hourglass folders, and datasets beside
+    the one read inside a file, are skipped with a log line: the arrays are unchanged."""
+    import shutil
+    import h5py
+    root = tmp_path / 'release'
+    shutil.copytree(os.path.join(original, 'S9'), root / 'S9')
+    shutil.copy(os.path.join(original, 'cameras.h5'), root / 'cameras.h5')
+    cfg = h5_cfg(cache=False)
+    ref = load_dataset(str(root), [9], cfg, input_2d='sh')
+    folder3d = root / 'S9' / 'MyPoses' / '3D_positions'
+    shutil.copy(folder3d / 'Walking.h5', folder3d / '_ALL.h5')
+    with h5py.File(folder3d / 'Walking.h5', 'a') as f:
+        f['notes'] = np.zeros(3)
+    sh = root / 'S9' / 'StackedHourglass'
+    shutil.copy(sh / 'Walking.54138969.h5', sh / '_ALL.54138969.h5')
+    with caplog.at_level('INFO'):
+        got = load_dataset(str(root), [9], cfg, input_2d='sh')
+    assert "skipped 1 file(s) that are not Human3.6M recordings: _ALL.h5" in caplog.text
+    assert "skipped 1 file(s) that are not Human3.6M recordings: _ALL.54138969.h5" in caplog.text
+    for key in ('ids', 'pose2d', 'pose3d'):
+        np.testing.assert_array_equal(got[key], ref[key])
+
+
+def test_test_py_with_the_released_cameras_h5_gives_the_built_in_numbers(trained_run, tmp_path):
+    """A run tested with DATASET.cameras set to the original's cameras.h5 (the same source of
+    world poses) scores as with the built-in cameras."""
+    import shutil
+    data = tmp_path / 'data'
+    synthetic.generate(str(data), frames=24, seed=1, subjects=[9, 11], formats=('orig',))
+    run = tmp_path / 'run'
+    shutil.copytree(trained_run['run'], run)
+    results = []
+    for name, cameras in (('json', 'data/h36m_cameras.json'), ('h5', str(data / 'cameras.h5'))):
+        cfg = write_yaml(tmp_path / (name + '.yaml'),
+                         'DATASET:\n  source: h5\n  cameras: %s\n' % cameras)
+        proc = run_cli('test.py', '--root', tmp_path, '--dataset', data, '--model',
+                       run / 'Model_epoch6.params', '--cfg', cfg)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        made = sorted(p for p in os.listdir(run) if p.endswith('_results.json'))
+        results.append(json.load(open(run / made[-1])))
+        assert results[-1]['computed_from']['cameras'] == os.path.abspath(cameras)
+        os.remove(run / made[-1])
+    assert results[0]['frames'] == results[1]['frames']
+    for measure in ('protocol1', 'protocol2'):
+        for action, value in results[0][measure].items():
+            assert abs(value - results[1][measure][action]) < 1e-3, (measure, action)
