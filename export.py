@@ -8,16 +8,17 @@ in mm, camera frame, relative to the pelvis. The batch size is free. With --resc
 moves and scales each pose into the training set's pixel scale as infer.py does for detector
 output, so that raw detector pixels give infer.py's numbers.
 """
-import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
-from lib.threads import use_available_cores
+import lib.cli.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
+from config import default_config
+from lib.cli.threads import use_available_cores
 use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import logging
 import os
 
-from lib.cli import parser_for, run, setup_logging
-from lib.errors import PoseError
-from lib.export import export_onnx
-from lib.lifter import Lifter
+from lib.cli.options import parser_for, run, setup_logging
+from lib.core.errors import PoseError
+from lib.model.onnx import export_onnx
+from lib.infer.lifter import Lifter
 
 log = logging.getLogger('export')
 
@@ -38,7 +39,7 @@ def main():
     out_dir = os.path.dirname(os.path.abspath(args.onnx))
     if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
         raise PoseError('--onnx %s: folder %s is missing or not writable' % (args.onnx, out_dir))
-    lifter = Lifter.load(args.model)
+    lifter = Lifter.load(args.model, defaults=default_config())
     export_onnx(lifter.trained, lifter.stats, args.onnx, args.rescale)
     log.info('wrote %s (input data: (batch, 32) pixels%s; output: (batch, 48) mm)', args.onnx,
              ', rescaled inside' if args.rescale else '')

@@ -4,32 +4,30 @@
         --output poses3d.json [--format auto] [--person all|best] [--smooth SIGMA] \
         [--figures DIR] [--animation track.gif] [--onnx model.onnx]
 
-The file's kind and keypoint layout are recognised from its content (README, "Lift your own 2D
-keypoints"); --format names the layout when the file cannot. Frames are put in the natural
+The file's kind and keypoint layout are recognised from its content (doc/inference.md);
+--format names the layout when the file cannot. Frames are put in the natural
 order of their image ids or file names, people are tracked across frames, missing joints are
 filled, and each person's poses are lifted to 17 joints in mm (camera frame, pelvis at 0).
 Writes the JSON and, beside it, <output stem>_3d.npy (people, frames, 17, 3), NaN where a
 person is absent or a frame was left out.
 """
-import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
-from lib.threads import use_available_cores
+import lib.cli.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
+from config import default_config
+from lib.cli.threads import use_available_cores
 use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import logging
 import os
 import shutil
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
-from lib import h36m, keypoints
-from lib.cli import base_parser, contexts_from_arg, run, setup_logging
-from lib.errors import PoseError
-from lib.export import export_onnx
-from lib.files import atomic_path, write_json
-from lib.figures import lift_figure, save_animation, save_figure
-from lib.keypoint_files import read_keypoint_file
-from lib.lifter import Lifter
-from lib.tracking import assign_tracks, ordered_frames
+from lib.cli.options import base_parser, contexts_from_arg, run, setup_logging
+from lib.core import h36m, layouts
+from lib.core.errors import PoseError
+from lib.core.files import atomic_path, write_json
+from lib.eval.figures import lift_figure, save_animation, save_figure
+from lib.infer.lifter import Lifter
+from lib.model.onnx import export_onnx
 
 log = logging.getLogger('infer')
 
@@ -39,7 +37,7 @@ def parse_args():
     parser.add_argument('--model', required=True, help='a .params file of a training run')
     parser.add_argument('--input', required=True,
                         help='keypoint file (JSON or .npy), or an OpenPose output folder')
-    parser.add_argument('--format', choices=('auto',) + tuple(keypoints.LAYOUTS), default='auto',
+    parser.add_argument('--format', choices=('auto',) + tuple(layouts.LAYOUTS), default='auto',
                         help='keypoint layout; auto (default) takes it from the file, which must '
                              'then say it by names, metadata or an unambiguous keypoint count')
     parser.add_argument('--output', required=True,
@@ -110,77 +108,17 @@ def npy_path(output):
     return output[:-len('.json')] + '_3d.npy'
 
 
-def smooth_track(pred, rows, sigma):
-    """Gaussian smoothing (std `sigma` frames) of predictions (F, 17, 3) over each run of
-    consecutive rows; returns the smoothed poses and the mean jitter (norm of the second
-    difference, mm per frame^2) before and after."""
-    out = pred.copy()
-    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
-    for part in np.split(np.arange(len(rows)), breaks):
-        if len(part) > 2:
-            out[part] = gaussian_filter1d(pred[part], sigma, axis=0, mode='nearest')
-
-    def jitter(p):
-        acc = [np.linalg.norm(np.diff(p[part], 2, axis=0), axis=-1).mean()
-               for part in np.split(np.arange(len(rows)), breaks) if len(part) > 2]
-        return float(np.mean(acc)) if acc else 0.0
-    return out, jitter(pred), jitter(out)
-
-
-def lift_tracks(lifter, tracks, labels, args, rescale):
-    """Fill, rescale, lift (and smooth) each track. Returns per track a dict for the JSON and
-    the arrays for figures: (rows kept, 2D filled in detector pixels, 3D)."""
-    people, drawn = [], []
-    for t in tracks:
-        track = keypoints.prepare_track(t['pose2d'], args.max_missing)
-        rows = t['rows'][track.kept]
-        pose2d = track.pose2d[track.kept]
-        net_input = keypoints.rescale_to_training(pose2d, lifter.stats['mean2d']) if rescale \
-            else pose2d
-        pred = lifter.predict(net_input) if len(rows) else np.zeros((0, h36m.NUM_JOINTS, 3))
-        person = {'id': t['id'] if isinstance(t['id'], int) else str(t['id'])}
-        if args.smooth > 0 and len(rows) > 2:
-            pred, before, after = smooth_track(pred, rows, args.smooth)
-            person['jitter_mm_per_frame2'] = {'before': round(before, 3), 'after': round(after, 3)}
-            log.info('person %s: smoothing (sigma %g frames) took the jitter from %.2f to %.2f mm '
-                     'per frame^2', person['id'], args.smooth, before, after)
-        filled = {int(t['rows'][f]): names for f, names in track.filled.items()}
-        person['frames'] = [{'index': int(r), 'image': labels[r], 'pose3d': np.round(p, 2).tolist(),
-                             'filled_joints': filled.get(int(r), [])}
-                            for r, p in zip(rows, pred)]
-        person['left_out'] = [{'index': int(t['rows'][f]), 'image': labels[t['rows'][f]],
-                               'reason': reason} for f, reason in sorted(track.reasons.items())]
-        for item in person['left_out']:
-            log.warning('person %s, image %s left out: %s', person['id'], item['image'],
-                        item['reason'])
-        people.append(person)
-        drawn.append((rows, pose2d, pred))
-    return people, drawn
-
-
-def write_outputs(args, detections, labels, empty, people, drawn, rescale):
-    """The JSON and the (people, frames, 17, 3) .npy."""
-    stacked = np.full((len(people), len(labels), h36m.NUM_JOINTS, 3), np.nan, np.float32)
-    for k, (rows, _, pred) in enumerate(drawn):
-        stacked[k, rows] = pred
-    result = {'model': args.model, 'input': args.input, 'kind': detections.kind,
-              'layout': detections.layout if isinstance(detections.layout, str)
-              else list(detections.layout),
-              'rescaled_2d': rescale, 'min_confidence': args.min_confidence,
-              'max_missing': args.max_missing, 'person': args.person, 'smooth_sigma': args.smooth,
-              'units': 'mm',
-              'coordinates': 'camera frame (x right, y down, z forward), relative to the pelvis '
-                             '(Hip at 0)',
-              'joint_names': list(h36m.JOINT_NAMES), 'images': labels,
-              'images_without_person': empty, 'people': people}
-    write_json(result, args.output, indent=None)
+def write_outputs(args, result):
+    """The JSON and the (people, frames, 17, 3) .npy of a LiftResult."""
+    write_json(result.to_json(model=args.model, input=args.input), args.output, indent=None)
     with atomic_path(npy_path(args.output), '.tmp.npy') as tmp:
-        np.save(tmp, stacked)
-    lifted = sum(len(p['frames']) for p in people)
-    left = sum(len(p['left_out']) for p in people)
+        np.save(tmp, result.stacked())
+    lifted = sum(len(p.rows) for p in result.people)
+    left = sum(len(p.left_out) for p in result.people)
     log.info('%d person(s) over %d image(s): %d person-frames lifted, %d left out, %d image(s) '
-             'without a person; wrote %s and %s (people, frames, 17, 3)', len(people), len(labels),
-             lifted, left, len(empty), args.output, npy_path(args.output))
+             'without a person; wrote %s and %s (people, frames, 17, 3)', len(result.people),
+             len(result.labels), lifted, left, len(result.empty), args.output,
+             npy_path(args.output))
 
 
 def find_image(folder, label):
@@ -199,57 +137,46 @@ def find_image(folder, label):
     return None
 
 
-def draw(args, labels, people, drawn):
+def draw(args, result):
+    """--figures (frames of every person, up to --max-figures) and --animation (the longest
+    track)."""
+    labels = result.labels
     if args.figures:
         os.makedirs(args.figures, exist_ok=True)
         count = 0
-        for person, (rows, pose2d, pred) in zip(people, drawn):
-            for r, p2, p3 in zip(rows, pose2d, pred):
+        for person in result.people:
+            for r, p2, p3 in zip(person.rows, person.pose2d, person.pose3d):
                 if count >= args.max_figures:
                     break
-                fig = lift_figure(p2, p3, 'person %s, image %s' % (person['id'], labels[r]),
+                fig = lift_figure(p2, p3, 'person %s, image %s' % (person.id, labels[r]),
                                   find_image(args.images, labels[r]))
                 save_figure(fig, os.path.join(args.figures, 'person%s_frame%05d.png'
-                                              % (person['id'], r)))
+                                              % (person.id, r)))
                 count += 1
         log.info('wrote %d figure(s) into %s', count, args.figures)
     if args.animation:
-        longest = max(range(len(drawn)), key=lambda k: len(drawn[k][0]))
-        rows, pose2d, pred = drawn[longest]
-        if not len(rows):
+        longest = max(result.people, key=lambda p: len(p.rows))
+        if not len(longest.rows):
             raise PoseError('--animation: no frame of any person could be lifted')
-        save_animation(pose2d, pred, ['image %s' % labels[r] for r in rows], args.animation)
-        log.info('wrote %s (person %s, %d frames)', args.animation, people[longest]['id'],
-                 len(rows))
+        save_animation(longest.pose2d, longest.pose3d,
+                       ['image %s' % labels[r] for r in longest.rows], args.animation)
+        log.info('wrote %s (person %s, %d frames)', args.animation, longest.id, len(longest.rows))
 
 
 def main():
     args = parse_args()
     setup_logging(None, args.debug)
     check_options(args)
-    context = contexts_from_arg(args.gpu)[0]
-    lifter = Lifter.load(args.model, context, args.cfg)
-    detections = read_keypoint_file(args.input, args.format, args.image_size)
-    frames = ordered_frames(detections)
-    labels = [label for label, _ in frames]
-    empty = [label for label, people in frames if not people]
-    tracks = assign_tracks(frames, detections.layout, args.min_confidence, args.person)
-    if not tracks:
-        raise PoseError('%s: no person in any frame' % args.input)
-    rescale = args.rescale == 'yes' or (args.rescale == 'auto' and detections.layout != 'h36m')
-    log.info('%s: %s file, layout %s, %d image(s), %d track(s)', args.input, detections.kind,
-             detections.layout if isinstance(detections.layout, str) else 'named in the file',
-             len(frames), len(tracks))
-    people, drawn = lift_tracks(lifter, tracks, labels, args, rescale)
-    if not any(len(rows) for rows, _, _ in drawn):
-        raise PoseError('%s: no frame could be lifted (every frame misses more than %d input '
-                        'joints; see --max-missing and --min-confidence)'
-                        % (args.input, args.max_missing))
-    write_outputs(args, detections, labels, empty, people, drawn, rescale)
-    draw(args, labels, people, drawn)
+    lifter = Lifter.load(args.model, contexts_from_arg(args.gpu)[0], args.cfg,
+                         defaults=default_config())
+    result = lifter.lift_file(args.input, layout=args.format, image_size=args.image_size,
+                              min_confidence=args.min_confidence, max_missing=args.max_missing,
+                              person=args.person, rescale=args.rescale, smooth=args.smooth)
+    write_outputs(args, result)
+    draw(args, result)
     if args.onnx:
-        export_onnx(lifter.trained, lifter.stats, args.onnx, rescale)
-        log.info('wrote %s%s', args.onnx, ' (with the rescaling)' if rescale else '')
+        export_onnx(lifter.trained, lifter.stats, args.onnx, result.rescaled)
+        log.info('wrote %s%s', args.onnx, ' (with the rescaling)' if result.rescaled else '')
     return 0
 
 

@@ -12,8 +12,9 @@ several models the test data is read once, and the mean and standard deviation o
 (and, with --vs, the difference between the two groups with a 95% interval) are printed and
 written to --summary (default ROOT/output/compare/<date>_<time>.json and .md).
 """
-import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
-from lib.threads import use_available_cores
+import lib.cli.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
+from config import default_config
+from lib.cli.threads import use_available_cores
 use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import logging
 import os
@@ -21,18 +22,20 @@ import time
 
 import numpy as np
 
-from lib import runs, runstats
-from lib.arrays import every_nth
-from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
-from lib.dataset import cache_folder, cameras_file, load_dataset
-from lib.errors import PoseError
-from lib.evaluation import ground_truth_poses
-from lib.files import atomic_path, write_json, write_text
-from lib.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
-from lib.lifter import Lifter
-from lib.normalization import compute_stats, network_inputs, network_targets, save_stats
-from lib.progress import file_progress
-from lib.report import format_markdown, format_table, results_stem, variant_tag
+from lib.train import runs
+
+from lib.eval import runstats
+from lib.data.arrays import every_nth
+from lib.cli.options import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
+from lib.data.dataset import cache_folder, cameras_file, load_dataset
+from lib.core.errors import PoseError
+from lib.eval.evaluation import ground_truth_poses
+from lib.core.files import atomic_path, write_json, write_text
+from lib.eval.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
+from lib.infer.lifter import Lifter
+from lib.codec import compute_stats, network_inputs, network_targets, save_stats
+from lib.core.progress import file_progress
+from lib.eval.report import format_markdown, format_table, results_stem, variant_tag
 
 log = logging.getLogger('test')
 
@@ -80,7 +83,7 @@ def read_models(args):
     data settings."""
     out = []
     for model in args.model + args.vs:
-        cfg, stats = runs.load_run(model, args.cfg)
+        cfg, stats = runs.load_run(model, args.cfg, default_config())
         if args.sigma is not None:
             cfg.TEST.sigma = args.sigma
         cfg.TEST.flip = cfg.TEST.flip or args.flip

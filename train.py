@@ -4,8 +4,8 @@
     python train.py --gpu -1 ...        # on the CPU
     python train.py --resume output/model/RUN --dataset ./data/   # continue a killed run
 """
-import lib.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
-from lib.threads import use_available_cores
+import lib.cli.interrupt  # noqa: F401  (first of all: Ctrl-C while loading is one line)
+from lib.cli.threads import use_available_cores
 use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import logging
 import os
@@ -14,29 +14,31 @@ import time
 
 import mxnet as mx
 
-from config import dump_config, load_configs, to_plain
-from lib import runs, threads
-from lib.arrays import every_nth
-from lib.augment import DeviceAugment
-from lib.cli import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
-from lib.dataset import cache_folder, load_dataset
-from lib.errors import PoseError
-from lib.evaluation import evaluate
-from lib.figures import curves_figure, save_figure
-from lib.files import write_json, write_text
-from lib.metrics import by_action
-from lib.model import build_network, initialize_network
-from lib.normalization import compute_stats, network_inputs, network_targets, normalize, save_stats
-from lib.progress import file_progress
-from lib.report import format_curves_csv
-from lib.training import (DeviceData, epoch_seed, learning_rate, make_trainer, set_seed,
-                          train_epoch)
+from config import default_config, dump_config, load_configs, to_plain
+from lib.cli import threads
+from lib.cli.options import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
+from lib.codec import compute_stats, network_inputs, network_targets, normalize, save_stats
+from lib.core.errors import PoseError
+from lib.core.files import write_json, write_text
+from lib.core.progress import file_progress
+from lib.data.arrays import every_nth
+from lib.data.dataset import cache_folder, load_dataset
+from lib.eval.evaluation import evaluate
+from lib.eval.figures import curves_figure, save_figure
+from lib.eval.metrics import by_action
+from lib.eval.report import format_curves_csv
+from lib.model.network import build_network, initialize_network
+from lib.train import resume as checkpoints
+from lib.train import runs
+from lib.train.augment import DeviceAugment
+from lib.train.loop import (DeviceData, Training, epoch_seed, learning_rate, make_trainer,
+                            set_seed, train_epoch)
 
 log = logging.getLogger('train')
 
 
 def parse_args():
-    parser = base_parser(__doc__)
+    parser = base_parser(__doc__, training=True)
     parser.add_argument('--seed', type=int, default=None,
                         help='random seed (overrides TRAIN.seed); the same seed on the CPU gives '
                              'the same numbers')
@@ -59,33 +61,40 @@ def resolve_config(args):
     if args.cfg:
         raise PoseError('--resume %s uses the config the run was started with; drop --cfg '
                         '(start a new run to change it)' % args.resume)
-    cfg, _ = runs.load_run_dir(args.resume)
+    cfg, _ = runs.load_run_dir(args.resume, default_config())
     if args.seed is not None and args.seed != cfg.TRAIN.seed:
         raise PoseError('--seed %d conflicts with the seed %d of the run in %s'
                         % (args.seed, cfg.TRAIN.seed, args.resume))
     return cfg, args.resume
 
 
-def read_data(args, cfg):
-    """Training and test arrays of the configured source."""
+def read_data(args, cfg, num_devices):
+    """Training and test arrays of the configured source (the test arrays every TEST.every-th
+    frame); the training set must hold at least one full batch."""
     cache_dir = cache_folder(args.root, cfg.DATASET)
     train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
                          cfg.DATASET.train_2d, cache_dir, file_progress('reading train data'))
     test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
                         cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
-    return train, test
+    if len(train['ids']) < cfg.TRAIN.batchsize * num_devices:
+        raise PoseError('TRAIN.batchsize %d x %d device(s) is more than the %d training frames: '
+                        'no full batch, nothing would be trained'
+                        % (cfg.TRAIN.batchsize, num_devices, len(train['ids'])))
+    return train, every_nth(test, cfg.TEST.every)
 
 
-def open_run(args, cfg, x_train, y_train, resume):
-    """The run folder, its log file and statistics: a new folder with the config and the
-    statistics of this training set, or the resumed run's own."""
+def open_run(args, cfg, train, resume):
+    """The run folder, its log file and statistics: a new folder with the config, the
+    statistics of this training set and the recordings, or the resumed run's own. Made only
+    once the data is known to be good: a bad dataset leaves nothing."""
     if resume:
         run_dir = os.path.abspath(args.resume)
-        _, stats = runs.load_run_dir(run_dir)
+        _, stats = runs.load_run_dir(run_dir, default_config())
         setup_logging(resume['log_file'], args.debug)
         log.info('resuming %s after epoch %d (step %d)', run_dir, resume['epoch'], resume['step'])
         return run_dir, resume['log_file'], stats
-    stats = compute_stats(x_train, y_train, 'the training set of %s' % args.dataset)
+    stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']),
+                          'the training set of %s' % args.dataset)
     name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
     run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
     log_file = runs.log_path(args.root, run_dir)
@@ -98,42 +107,8 @@ def open_run(args, cfg, x_train, y_train, resume):
     return run_dir, log_file, stats
 
 
-def build_training(cfg, contexts, run_dir, resume):
-    """Network and trainer, initialised or restored from the resume state; returns them with
-    (first epoch, step, curves, elapsed seconds)."""
-    net = build_network(cfg.NETWORK)
-    initialize_network(net, cfg.NETWORK, contexts)
-    if cfg.NETWORK.hybrid:
-        net.hybridize(static_alloc=True, static_shape=True)
-    trainer = make_trainer(net, cfg.TRAIN)
-    if not resume:
-        return net, trainer, (1, 0, [], 0.0)
-    runs.load_resume_weights(net, trainer, run_dir, resume, contexts)
-    return net, trainer, (resume['epoch'] + 1, resume['step'], resume['curves'],
-                          resume['elapsed'])
-
-
-def main():
-    args = parse_args()
-    cfg, resume_dir = resolve_config(args)
-    contexts = contexts_from_arg(args.gpu)
-    check_dataset_root(args.dataset)
-    lock = runs.lock_run_dir(resume_dir) if resume_dir else None
-    resume = (runs.read_resume_state(resume_dir, cfg, len(contexts), args.dataset)
-              if resume_dir else None)
-    setup_logging(None, args.debug)
-    set_seed(cfg.TRAIN.seed)
-    train, test = read_data(args, cfg)
-    test = every_nth(test, cfg.TEST.every)
-    x_train, y_train = network_inputs(train['pose2d']), network_targets(train['pose3d'])
-    if len(x_train) < cfg.TRAIN.batchsize * len(contexts):
-        raise PoseError('TRAIN.batchsize %d x %d device(s) is more than the %d training frames: '
-                        'no full batch, nothing would be trained'
-                        % (cfg.TRAIN.batchsize, len(contexts), len(x_train)))
-    # The run folder is made only once the data and the statistics are known to be good: a bad
-    # dataset leaves nothing.
-    run_dir, log_file, stats = open_run(args, cfg, x_train, y_train, resume)
-    lock = lock or runs.lock_run_dir(run_dir)
+def describe_data(run_dir, train, test, resume, contexts):
+    """recordings.json of a new run; the log lines on what was left out and on the devices."""
     if not resume:
         write_json({'train': runs.recordings_record(train), 'test': runs.recordings_record(test)},
                    os.path.join(run_dir, runs.RECORDINGS_FILE))
@@ -146,50 +121,88 @@ def main():
     if mismatch:
         log.warning(mismatch)
 
-    # The whole training set goes to every device once; batches are gathered there.
-    data = DeviceData(normalize(x_train, stats['mean2d'], stats['std2d']),
-                      normalize(y_train, stats['mean3d'], stats['std3d']),
+
+def build_training(cfg, contexts, train, stats, resume):
+    """The Training (network, trainer, the training set resident on every device, its
+    augmentation), initialised or restored from the checkpoint; with the progress so far:
+    (first epoch, step, curves, elapsed seconds)."""
+    net = build_network(cfg.NETWORK)
+    initialize_network(net, cfg.NETWORK, contexts)
+    if cfg.NETWORK.hybrid:
+        net.hybridize(static_alloc=True, static_shape=True)
+    trainer = make_trainer(net, cfg.TRAIN)
+    data = DeviceData(normalize(network_inputs(train['pose2d']), stats['mean2d'], stats['std2d']),
+                      normalize(network_targets(train['pose3d']), stats['mean3d'],
+                                stats['std3d']),
                       train['centre'][:, 0], contexts)
     augment = DeviceAugment(stats, cfg.DATASET.sigma, cfg.TRAIN.flip)
-    log.info('train frames %d (subjects %s), test frames %d (subjects %s)', data.size,
-             cfg.DATASET.train_subjects, len(test['ids']), cfg.DATASET.test_subjects)
-    del x_train, y_train, train
-    net, trainer, (first, step, curves, elapsed) = build_training(cfg, contexts, run_dir, resume)
+    training = Training(net, trainer, data, cfg.TRAIN,
+                        augment=augment if augment.active() else None)
+    if not resume:
+        return training, (1, 0, [], 0.0)
+    checkpoints.load_checkpoint_weights(net, trainer, resume, contexts)
+    return training, (resume['epoch'] + 1, resume['step'], resume['curves'], resume['elapsed'])
 
+
+def finish_epoch(args, cfg, run_dir, log_file, training, epoch, progress):
+    """After an epoch: the curves, a checkpoint when due, and the resume checkpoint."""
+    step, curves, start = progress
+    write_text(format_curves_csv(curves), os.path.join(run_dir, 'curves.csv'))
+    save_figure(curves_figure(curves), os.path.join(run_dir, 'curves.png'))
     end = cfg.TRAIN.end_epoch
-    every = max(1, end // max(1, cfg.TRAIN.checkpoints))
-    start = time.time() - elapsed
+    if epoch % max(1, end // max(1, cfg.TRAIN.checkpoints)) == 0 or epoch == 1:
+        path = os.path.join(run_dir, runs.checkpoint_name(epoch, final=False))
+        runs.save_parameters(training.net, path)
+        log.info('wrote checkpoint %s', path)
+    if epoch < end:
+        checkpoints.save_checkpoint(training.net, training.trainer, run_dir, cfg, {
+            'epoch': epoch, 'step': step, 'curves': curves, 'elapsed': time.time() - start,
+            'devices': len(training.data.contexts), 'log_file': log_file,
+            'threads': threads.thread_count(), 'dataset': os.path.abspath(args.dataset)})
+
+
+def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress):
+    """Every epoch left: train, evaluate on the test set, log, write curves and checkpoints."""
+    first, step, curves, elapsed = progress
+    start, end = time.time() - elapsed, cfg.TRAIN.end_epoch
     for epoch in range(first, end + 1):
         # Every epoch's randomness (order, dropout, noise, flips) follows from (seed, epoch),
         # so a resumed run draws what the uninterrupted run would have drawn.
         rng = set_seed(epoch_seed(cfg.TRAIN.seed, epoch))
-        loss, step = train_epoch(net, trainer, data, cfg.TRAIN.batchsize, cfg.TRAIN, rng, step,
-                                 augment if augment.active() else None,
-                                 desc='epoch %d/%d' % (epoch, end))
-        errors, _ = evaluate(net, test, stats, contexts[0], cfg.TEST)
+        loss, step = train_epoch(training, rng, step, desc='epoch %d/%d' % (epoch, end))
+        errors, _ = evaluate(training.net, test, stats, training.data.contexts[0], cfg.TEST)
         p1 = by_action(errors['p1'], test['ids'][:, 1])
+        lr = learning_rate(step, cfg.TRAIN)
         log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '
-                 'actions %.1f)', epoch, end, step, learning_rate(step, cfg.TRAIN), loss,
-                 p1['All frames'], p1['Average'])
-        curves.append({'epoch': epoch, 'step': step, 'lr': learning_rate(step, cfg.TRAIN),
-                       'loss': loss, 'test_p1': p1['All frames'], 'test_p1_average': p1['Average'],
+                 'actions %.1f)', epoch, end, step, lr, loss, p1['All frames'], p1['Average'])
+        curves.append({'epoch': epoch, 'step': step, 'lr': lr, 'loss': loss,
+                       'test_p1': p1['All frames'], 'test_p1_average': p1['Average'],
                        'seconds': time.time() - start})
-        # Rewritten every epoch so that a long run can be watched.
-        write_text(format_curves_csv(curves), os.path.join(run_dir, 'curves.csv'))
-        save_figure(curves_figure(curves), os.path.join(run_dir, 'curves.png'))
-        if epoch % every == 0 or epoch == 1:
-            path = os.path.join(run_dir, runs.checkpoint_name(epoch, final=False))
-            runs.save_parameters(net, path)
-            log.info('wrote checkpoint %s', path)
-        if epoch < end:
-            runs.save_resume_state(net, trainer, run_dir, {
-                'epoch': epoch, 'step': step, 'curves': curves, 'elapsed': time.time() - start,
-                'devices': len(contexts), 'log_file': log_file,
-                'threads': threads.thread_count(),
-                'dataset': os.path.abspath(args.dataset)})
-    final = os.path.join(run_dir, runs.checkpoint_name(end, final=True))
-    runs.save_parameters(net, final)
-    runs.clear_resume_state(run_dir)
+        finish_epoch(args, cfg, run_dir, log_file, training, epoch, (step, curves, start))
+
+
+def main():
+    args = parse_args()
+    cfg, resume_dir = resolve_config(args)
+    contexts = contexts_from_arg(args.gpu)
+    check_dataset_root(args.dataset)
+    lock = runs.lock_run_dir(resume_dir) if resume_dir else None
+    resume = (checkpoints.read_checkpoint(resume_dir, cfg, len(contexts), args.dataset)
+              if resume_dir else None)
+    setup_logging(None, args.debug)
+    set_seed(cfg.TRAIN.seed)
+    train, test = read_data(args, cfg, len(contexts))
+    run_dir, log_file, stats = open_run(args, cfg, train, resume)
+    lock = lock or runs.lock_run_dir(run_dir)
+    describe_data(run_dir, train, test, resume, contexts)
+    training, progress = build_training(cfg, contexts, train, stats, resume)
+    log.info('train frames %d (subjects %s), test frames %d (subjects %s)', training.data.size,
+             cfg.DATASET.train_subjects, len(test['ids']), cfg.DATASET.test_subjects)
+    del train
+    train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress)
+    final = os.path.join(run_dir, runs.checkpoint_name(cfg.TRAIN.end_epoch, final=True))
+    runs.save_parameters(training.net, final)
+    checkpoints.clear_checkpoint(run_dir)
     log.info('wrote final model %s', final)
     lock.close()
     return 0

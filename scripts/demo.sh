@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 PY=.venv/bin/python
 FRAMES=${FRAMES:-100}
-$PY -m lib.synthetic demo-data --frames "$FRAMES" --seed 0
+$PY tools/synthetic.py demo-data --frames "$FRAMES" --seed 0
 $PY train.py --gpu -1 --root . --dataset demo-data --cfg configs/demo.yaml
 run=$(ls -td output/model/*/ | head -n 1)
 model=$(ls "$run"Model_epoch*.params | head -n 1)

@@ -9,9 +9,9 @@ sys.path.insert(0, ROOT)
 
 # The same CPU thread count in this process as in the commands the tests start (they set it
 # the same way), so that numbers computed here and there agree bit for bit.
-from lib.threads import use_available_cores  # noqa: E402
+from lib.cli.threads import use_available_cores  # noqa: E402
 use_available_cores()
-from lib import synthetic  # noqa: E402
+from lib.data import synthetic  # noqa: E402
 
 
 def run_cli(*args, cwd=ROOT, timeout=600):

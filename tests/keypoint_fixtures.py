@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 
-from lib.keypoints import LAYOUTS, normalise_name
+from lib.core.layouts import LAYOUTS, normalise_name
 
 # COCO-17 keypoints (u, v) in pixels, placed by hand.
 COCO_PERSON = {

@@ -6,10 +6,11 @@ import re
 import numpy as np
 import pytest
 
-from lib import h36m
-from lib.dataset import load_subjects
-from lib.metrics import protocol_errors
-from lib.normalization import load_stats, network_targets, targets_to_pose
+from lib.core import h36m
+from lib.data import annotation
+from lib.data.dataset import load_subjects
+from lib.eval.metrics import protocol_errors
+from lib.codec import load_stats, network_targets, targets_to_pose
 from tests.conftest import TINY_NET, run_cli, write_yaml
 
 
@@ -25,7 +26,7 @@ def test_training_run_folder_and_checkpoints(trained_run):
     text = open(os.path.join(trained_run['root'], 'output', 'train-log', logs[0])).read()
     assert text.count('test Protocol#1') == 6
     # The thread count is in the log (results are bit-identical only at the same count).
-    from lib.threads import available_cores
+    from lib.cli.threads import available_cores
     assert 'CPU threads: %d (OMP_NUM_THREADS=%d' % (available_cores(), available_cores()) in text
 
 
@@ -89,7 +90,7 @@ def test_malformed_annotation_line(tmp_path, small_dataset):
     import shutil
     data = tmp_path / 'data'
     shutil.copytree(small_dataset, data)
-    path = h36m.annotation_path(str(data), h36m.folder_name(6, 10, 1, 3))
+    path = annotation.annotation_path(str(data), annotation.folder_name(6, 10, 1, 3))
     lines = open(path).read().split('\n')
     lines[12] = lines[12].replace(' ', ' x', 1)
     open(path, 'w').write('\n'.join(lines))

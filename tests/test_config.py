@@ -3,7 +3,7 @@ import pytest
 import yaml
 
 from config import default_config, dump_config, load_config, to_plain
-from lib.errors import PoseError
+from lib.core.errors import PoseError
 from tests.conftest import write_yaml
 
 

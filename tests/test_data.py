@@ -5,10 +5,15 @@ import os
 import numpy as np
 import pytest
 
-from lib import cameras, h36m, synthetic
-from lib.dataset import load_subjects
-from lib.errors import PoseError
-from lib.normalization import (compute_stats, network_inputs, network_targets, normalize,
+from lib.data import cameras
+
+from lib.core import h36m
+from lib.data import annotation
+
+from lib.data import synthetic
+from lib.data.dataset import load_subjects
+from lib.core.errors import PoseError
+from lib.codec import (compute_stats, network_inputs, network_targets, normalize,
                                unnormalize)
 
 
@@ -16,8 +21,8 @@ def test_parser_reads_back_what_the_generator_wrote(tmp_path):
     poses = synthetic.sequence(9, 4, 2, 30, seed=3)
     cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[9][2]
     path = str(tmp_path / 'matlab_meta.txt')
-    synthetic.write_annotation(path, poses, cam)
-    ann = h36m.parse_annotation(path)
+    annotation.write_annotation(path, poses, cam)
+    ann = annotation.parse_annotation(path)
     assert ann['poses'].shape == (30, 32, 3)
     np.testing.assert_allclose(ann['poses'], poses, atol=6e-4)
     np.testing.assert_allclose(ann['R'], cam['R'], atol=1e-8)
@@ -108,8 +113,8 @@ def test_generator_same_seed_same_files(tmp_path):
     synthetic.generate(str(tmp_path / 'a'), frames=5, seed=4, subjects=[5])
     synthetic.generate(str(tmp_path / 'b'), frames=5, seed=4, subjects=[5])
     synthetic.generate(str(tmp_path / 'c'), frames=5, seed=5, subjects=[5])
-    name = h36m.folder_name(5, 9, 1, 2)
-    read = lambda d: open(h36m.annotation_path(str(tmp_path / d), name)).read()
+    name = annotation.folder_name(5, 9, 1, 2)
+    read = lambda d: open(annotation.annotation_path(str(tmp_path / d), name)).read()
     assert read('a') == read('b')
     assert read('a') != read('c')
 
@@ -141,7 +146,7 @@ def test_cache_is_used_and_invalidated_by_a_changed_file(tmp_path, caplog):
     assert 'from cache' in caplog.text
     np.testing.assert_array_equal(first['pose3d'], again['pose3d'])
     # Change one source file: the cache must not be served.
-    path = h36m.annotation_path(str(tmp_path / 'd'), h36m.folder_name(9, 2, 1, 1))
+    path = annotation.annotation_path(str(tmp_path / 'd'), annotation.folder_name(9, 2, 1, 1))
     lines = open(path).read().split('\n')
     lines[9] = 'pose ' + ' '.join(['1000.0'] * 96)
     open(path, 'w').write('\n'.join(lines))
@@ -176,34 +181,34 @@ def test_altered_cache_is_rebuilt(tmp_path, caplog):
 ])
 def test_malformed_annotation_names_file_and_line(tmp_path, line, message):
     path = tmp_path / 'matlab_meta.txt'
-    synthetic.write_annotation(str(path), synthetic.sequence(1, 2, 1, 3, 0),
+    annotation.write_annotation(str(path), synthetic.sequence(1, 2, 1, 3, 0),
                                cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[1][0])
     lines = path.read_text().split('\n')
     lines[line] = 'pose 1 2 3' if line == 9 else '7'
     path.write_text('\n'.join(lines))
     with pytest.raises(PoseError, match=message) as err:
-        h36m.parse_annotation(str(path))
+        annotation.parse_annotation(str(path))
     assert str(path) in str(err.value) and '\n' not in str(err.value)
 
 
 def test_non_number_and_nan_in_a_pose_line(tmp_path):
     path = tmp_path / 'matlab_meta.txt'
-    synthetic.write_annotation(str(path), synthetic.sequence(1, 2, 1, 3, 0),
+    annotation.write_annotation(str(path), synthetic.sequence(1, 2, 1, 3, 0),
                                cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[1][0])
     lines = path.read_text().split('\n')
     tokens = lines[10].split()
     tokens[5] = 'abc'
     path.write_text('\n'.join(lines[:10] + [' '.join(tokens)] + lines[11:]))
     with pytest.raises(PoseError, match='line 11'):
-        h36m.parse_annotation(str(path))
+        annotation.parse_annotation(str(path))
     tokens[5] = 'nan'
     path.write_text('\n'.join(lines[:10] + [' '.join(tokens)] + lines[11:]))
     with pytest.raises(PoseError, match='line 11: NaN'):
-        h36m.parse_annotation(str(path))
+        annotation.parse_annotation(str(path))
 
 
 def test_missing_folders_are_listed(tmp_path):
     synthetic.generate(str(tmp_path), frames=2, seed=0, subjects=[9])
-    os.remove(h36m.annotation_path(str(tmp_path), h36m.folder_name(9, 5, 2, 4)))
+    os.remove(annotation.annotation_path(str(tmp_path), annotation.folder_name(9, 5, 2, 4)))
     with pytest.raises(PoseError, match='1 of 120 annotation folders missing.*s_09_act_05_subact_02_ca_04'):
         load_subjects(str(tmp_path), [9])

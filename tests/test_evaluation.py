@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from lib import h36m
-from lib.report import MEASURES, PAPER_ROWS
-from lib.runstats import welch_difference
+from lib.core import h36m
+from lib.eval.report import MEASURES, PAPER_ROWS
+from lib.eval.runstats import welch_difference
 from tests.conftest import ROOT, run_cli, write_yaml
 
 

@@ -7,14 +7,16 @@ import numpy as np
 import pytest
 
 from config import default_config, load_configs
-from lib import h36m
-from lib.augment import DeviceAugment, INPUT_SWAP, add_test_noise, flip_inputs, flip_targets
-from lib.cameras import project
-from lib.model import KaimingTruncatedNormal, LiftingNetwork, build_network
-from lib.normalization import compute_stats, normalize, unnormalize
-from lib.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
-from lib.prediction import predict
-from lib.training import set_seed
+from lib.core import h36m
+from lib.codec import INPUT_SWAP, flip_inputs, flip_targets
+from lib.eval.evaluation import add_test_noise
+from lib.train.augment import DeviceAugment
+from lib.data.cameras import project
+from lib.model.network import KaimingTruncatedNormal, LiftingNetwork, build_network
+from lib.codec import compute_stats, normalize, unnormalize
+from lib.model.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
+from lib.eval.prediction import predict
+from lib.train.loop import set_seed
 from tests.conftest import TINY_NET, run_cli, write_yaml
 
 
@@ -69,7 +71,7 @@ def test_seed_checkpoint_matches_a_numpy_forward(tmp_path):
 def test_seed_checkpoint_of_another_width_is_refused(tmp_path):
     path = tmp_path / 'seed.params'
     write_seed_checkpoint(path, width=32)
-    from lib.errors import PoseError
+    from lib.core.errors import PoseError
     with pytest.raises(PoseError, match='shape'):
         load_seed_checkpoint(LiftingNetwork(linear_size=64), str(path), [mx.cpu()])
 
@@ -160,7 +162,7 @@ def test_device_augment_flips_half_and_draws_fresh_noise():
     changed = ~np.all(np.isclose(fx, xn, atol=1e-5), axis=1)
     assert changed.sum() == 32
     assert np.allclose(fy[~changed], yn[~changed])
-    # The mirrored rows are the host mirror (lib.augment.flip_inputs / flip_targets).
+    # The mirrored rows are the host mirror (lib.codec.flip_inputs / flip_targets).
     raw_x = unnormalize(fx[changed], stats['mean2d'], stats['std2d'])
     raw_y = unnormalize(fy[changed], stats['mean3d'], stats['std3d'])
     np.testing.assert_allclose(raw_x, flip_inputs(x[changed], cx[changed]), atol=2e-3)

@@ -5,9 +5,9 @@ import os
 import matplotlib.image
 import numpy as np
 
-from lib import h36m
-from lib.figures import action_figure, pick_frames, sample_figure, save_figure
-from lib.report import format_markdown
+from lib.core import h36m
+from lib.eval.figures import action_figure, pick_frames, sample_figure, save_figure
+from lib.eval.report import format_markdown
 from tests.conftest import run_cli
 
 

@@ -12,8 +12,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from lib import h36m, runs, synthetic
-from lib.errors import PoseError
+from lib.data import annotation
+
+from lib.train import runs
+
+from lib.data import synthetic
+from lib.core.errors import PoseError
 from tests.conftest import ROOT, TINY_NET, run_cli, write_yaml
 
 FLIPS = 60
@@ -35,14 +39,14 @@ def no_run_folder(root):
 # ---- Data loss -------------------------------------------------------------------------------
 
 def test_bench_never_deletes_a_folder_it_did_not_write(tmp_path):
-    import bench
+    from tools import bench
     theirs = tmp_path / 'mine'
     theirs.mkdir()
     (theirs / 'thesis.tex').write_text('precious')
     with pytest.raises(PoseError, match='not written by bench.py'):
         bench.ensure_dataset(str(theirs), 2)
     assert (theirs / 'thesis.tex').read_text() == 'precious'
-    proc = run_cli('bench.py', '--frames', 0, '--data', tmp_path / 'b')
+    proc = run_cli('tools/bench.py', '--frames', 0, '--data', tmp_path / 'b')
     one_line_error(proc, '--frames 0')
 
 
@@ -102,7 +106,7 @@ def _rewrite_line(path, number, text):
 
 
 def test_zero_frame_files_everywhere(tmp_path):
-    from lib.dataset import load_subjects
+    from lib.data.dataset import load_subjects
     root = _annotation(tmp_path)
     for folder in os.listdir(os.path.join(root, 'annot')):
         path = os.path.join(root, 'annot', folder, 'matlab_meta.txt')
@@ -122,18 +126,18 @@ def test_zero_frame_files_everywhere(tmp_path):
     (9, 'joints 1 1 3 4 7 8 9 13 14 15 16 18 19 20 26 27 28', 'distinct joint indices'),
 ])
 def test_bad_header_lines(tmp_path, line, text, message):
-    from lib.dataset import load_subjects
+    from lib.data.dataset import load_subjects
     root = _annotation(tmp_path)
-    path = os.path.join(root, 'annot', h36m.folder_name(9, 2, 1, 1), 'matlab_meta.txt')
+    path = os.path.join(root, 'annot', annotation.folder_name(9, 2, 1, 1), 'matlab_meta.txt')
     _rewrite_line(path, line, text)
     with pytest.raises(PoseError, match=message):
         load_subjects(root, [9], workers=1)
 
 
 def test_a_folder_or_a_link_loop_where_a_file_should_be(tmp_path):
-    from lib.dataset import load_subjects
+    from lib.data.dataset import load_subjects
     root = _annotation(tmp_path)
-    path = os.path.join(root, 'annot', h36m.folder_name(9, 3, 1, 1), 'matlab_meta.txt')
+    path = os.path.join(root, 'annot', annotation.folder_name(9, 3, 1, 1), 'matlab_meta.txt')
     os.remove(path)
     os.mkdir(path)
     with pytest.raises(PoseError, match='not a readable file \\(a folder\\)'):
@@ -145,7 +149,7 @@ def test_a_folder_or_a_link_loop_where_a_file_should_be(tmp_path):
 
 
 def test_degenerate_statistics_are_refused():
-    from lib.normalization import compute_stats
+    from lib.codec import compute_stats
     with pytest.raises(PoseError, match='every input pose is the same'):
         compute_stats(np.ones((10, 32), np.float32), np.random.rand(10, 48).astype(np.float32))
     with pytest.raises(PoseError, match='NaN or infinity'):
@@ -184,37 +188,50 @@ def test_a_broken_params_file_says_what_is_wrong(run_copy, trained_run):
 
 
 def test_truncated_statistics(run_copy):
-    from lib.normalization import load_stats
+    from lib.codec import load_stats
     stats = run_copy / 'meanstd.npz'
     stats.write_bytes(stats.read_bytes()[:300])
     with pytest.raises(PoseError, match='cannot read normalisation statistics'):
         load_stats(str(stats))
 
 
-def test_resume_state_with_wrong_fields_or_damaged_optimiser_state(run_copy):
-    import json
-    from config import load_config
-    cfg = load_config(str(run_copy / 'hyperParams.yaml'))
-    state = {'epoch': 'two', 'step': 10, 'curves': [], 'elapsed': 1.0, 'devices': 1,
-             'log_file': 'x.log', 'params': 'Model_epoch6.params', 'states': 'bad.states'}
-    (run_copy / 'resume.json').write_text(json.dumps(state))
-    with pytest.raises(PoseError, match="field epoch is 'two', expected int"):
-        runs.read_resume_state(str(run_copy), cfg, 1, '.')
-    (run_copy / 'resume.json').write_text(json.dumps(dict(state, epoch=2, dataset='/else')))
-    with pytest.raises(PoseError, match='the run trained on /else'):
-        runs.read_resume_state(str(run_copy), cfg, 1, '/data')
-    # Empty and truncated optimiser states.
+def test_resume_checkpoint_with_wrong_fields_or_damaged_content(run_copy):
+    """A hand-made or damaged resume.npz is refused field by field, before anything is loaded;
+    it names no other file, so nothing outside the run can be read or removed through it."""
     import mxnet as mx
-    from lib.model import build_network, initialize_network
-    from lib.training import make_trainer
+    from config import load_config
+    from lib.core.settings import to_plain
+    from lib.model.network import build_network, initialize_network
+    from lib.train import resume
+    from lib.train.loop import make_trainer
+    cfg = load_config(str(run_copy / 'hyperParams.yaml'))
+    path = str(run_copy / 'resume.npz')
+    files = {n: runs.file_sha256(str(run_copy / n)) for n in ('hyperParams.yaml', 'meanstd.npz')}
+    good = {'epoch': 2, 'step': 10, 'curves': [], 'elapsed': 1.0, 'devices': 1,
+            'log_file': 'x.log', 'dataset': '/data', 'config': to_plain(cfg), 'files': files}
     net = build_network(cfg.NETWORK)
     initialize_network(net, cfg.NETWORK, [mx.cpu()])
     trainer = make_trainer(net, cfg.TRAIN)
-    for content in (b'', b'\x00' * 40):
-        (run_copy / 'bad.states').write_bytes(content)
-        with pytest.raises(PoseError, match='bad.states: not a readable optimiser state'):
-            runs.load_resume_weights(net, trainer, str(run_copy), dict(state, epoch=2),
-                                     [mx.cpu()])
+    params = (run_copy / 'Model_epoch6.params').read_bytes()
+    cases = [(dict(good, epoch='two'), "field epoch is 'two', expected int", '/data'),
+             (dict(good, epoch=6), 'epoch 6 / step 10 out of range', '/data'),
+             (good, 'the run trained on /data', '/else'),
+             (dict(good, config=dict(good['config'], TRAIN={})), 'differs from the config', '/data'),
+             (dict(good, files=dict(files, **{'meanstd.npz': '0' * 64})), 'meanstd.npz is not the one',
+              '/data'),
+             (dict(good, files={'../../victim.params': 'x'}), 'victim.params is not the one', '/data')]
+    for state, message, dataset in cases:
+        resume.write_checkpoint_file(path, params, b'', state)
+        with pytest.raises(PoseError, match=message):
+            resume.read_checkpoint(str(run_copy), cfg, 1, dataset)
+    (run_copy / 'resume.npz').write_bytes(b'PK\x03\x04 not a zip')
+    with pytest.raises(PoseError, match='resume.npz: not a readable checkpoint'):
+        resume.read_checkpoint(str(run_copy), cfg, 1, '/data')
+    for optimizer in (b'', b'\x00' * 40):
+        resume.write_checkpoint_file(path, params, optimizer, good)
+        state = resume.read_checkpoint(str(run_copy), cfg, 1, '/data')
+        with pytest.raises(PoseError, match='resume.npz: not a readable optimiser state'):
+            resume.load_checkpoint_weights(net, trainer, state, [mx.cpu()])
 
 
 def test_two_trainers_on_one_run_folder(tmp_path):
@@ -247,7 +264,7 @@ def test_test_py_cfg_variant_never_overwrites_the_plain_result(run_copy, trained
 # ---- Messages ------------------------------------------------------------------------------------
 
 def test_full_disk_names_the_file(tmp_path):
-    from lib.files import atomic_path
+    from lib.core.files import atomic_path
     target = str(tmp_path / 'big.npy')
     with pytest.raises(OSError) as caught:
         with atomic_path(target) as tmp:
@@ -288,7 +305,7 @@ def test_infer_options_out_of_range(tmp_path, trained_run):
 @pytest.fixture(scope='module')
 def flip_targets(tmp_path_factory, trained_run):
     """A run folder copy and a cached dataset, to damage one byte at a time."""
-    from lib.dataset import load_subjects
+    from lib.data.dataset import load_subjects
     base = tmp_path_factory.mktemp('flips')
     run = base / 'run'
     shutil.copytree(trained_run['run'], run)
@@ -306,8 +323,8 @@ def flip_targets(tmp_path_factory, trained_run):
 @given(st.sampled_from(['cache', 'stats', 'params']), st.floats(0, 1, exclude_max=True),
        st.integers(1, 255))
 def test_flipped_bytes_give_the_right_arrays_or_a_project_error(flip_targets, which, where, bit):
-    from lib.dataset import load_subjects
-    from lib.lifter import Lifter
+    from lib.data.dataset import load_subjects
+    from lib.infer.lifter import Lifter
     path = {'cache': flip_targets['cache_file'], 'stats': str(flip_targets['run'] / 'meanstd.npz'),
             'params': str(flip_targets['run'] / 'Model_epoch6.params')}[which]
     original = flip_targets['originals'][path]

@@ -6,13 +6,16 @@ import os
 import numpy as np
 import pytest
 
-from lib import h36m
-from lib.dataset import load_subjects
-from lib.errors import PoseError
-from lib.keypoint_files import natural_key, read_keypoint_file
-from lib.keypoints import LAYOUTS, prepare_track, rescale_to_training, to_h36m
-from lib.normalization import load_stats
-from lib.tracking import assign_tracks, ordered_frames
+from lib.core import h36m
+from lib.data.dataset import load_subjects
+from lib.core.errors import PoseError
+from lib.infer.keypoint_files import read_keypoint_file
+from lib.infer.keypoint_values import natural_key
+from lib.codec import rescale_to_training
+from lib.core.layouts import LAYOUTS, to_h36m
+from lib.infer.keypoints import prepare_track
+from lib.codec import load_stats
+from lib.infer.tracking import assign_tracks, ordered_frames
 from tests import keypoint_fixtures as fx
 from tests.conftest import run_cli
 
@@ -343,7 +346,7 @@ def test_onnx_with_rescaling_matches_infer(tmp_path, trained_run):
 
 def test_onnx_matches_mxnet(tmp_path, trained_run):
     import onnxruntime as ort
-    from lib.lifter import Lifter
+    from lib.infer.lifter import Lifter
     onnx_path = tmp_path / 'model.onnx'
     proc = run_cli('export.py', '--model', model_of(trained_run), '--onnx', onnx_path)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from lib import h36m
-from lib.metrics import by_action, procrustes_align, protocol_errors
+from lib.core import h36m
+from lib.eval.metrics import by_action, procrustes_align, protocol_errors
 
 
 def random_poses(n, seed=0):
@@ -84,7 +84,7 @@ def test_a_scaled_copy_has_zero_n_mpjpe_but_not_zero_mpjpe():
 
 
 def test_a_constant_offset_over_a_sequence_has_zero_mpjve():
-    from lib.metrics import velocity_errors
+    from lib.eval.metrics import velocity_errors
     gt = _poses(6)
     ids = np.zeros((6, 5), np.int64)
     ids[:, 4] = np.arange(6)

@@ -5,9 +5,10 @@ import numpy as np
 from easydict import EasyDict
 
 from config import default_config
-from lib.model import LiftingNetwork, build_network
-from lib.prediction import predict, predict_poses
-from lib.training import DeviceData, learning_rate, make_trainer, set_seed, train_epoch
+from lib.model.network import LiftingNetwork, build_network
+from lib.eval.prediction import predict, predict_poses
+from lib.train.loop import (DeviceData, Training, learning_rate, make_trainer, set_seed,
+                            train_epoch)
 
 
 def test_shapes_and_parameter_count():
@@ -69,8 +70,8 @@ def test_one_step_on_two_devices_equals_one_step_on_one(max_norm):
     y = rng.normal(size=(16, 48)).astype(np.float32)
     cfg = _train_cfg()
     for net, ctx, per_device in ((single, [mx.cpu(0)], 16), (multi, contexts, 8)):
-        train_epoch(net, make_trainer(net, cfg), DeviceData(x, y, np.zeros(16), ctx), per_device,
-                    cfg, np.random.default_rng(0), 0)
+        train_epoch(Training(net, make_trainer(net, cfg), DeviceData(x, y, np.zeros(16), ctx),
+                             cfg, per_device), np.random.default_rng(0), 0)
     for (name, a), (_, b) in zip(sorted(single.collect_params().items()),
                                  sorted(multi.collect_params().items())):
         start = a.data(mx.cpu(0)).asnumpy()
@@ -99,7 +100,7 @@ def test_short_training_on_two_devices_learns():
     step, losses = 0, []
     data = DeviceData(x, y, np.zeros(len(x)), contexts)
     for _ in range(6):
-        loss, step = train_epoch(net, trainer, data, 32, cfg, rng, step)
+        loss, step = train_epoch(Training(net, trainer, data, cfg, 32), rng, step)
         losses.append(loss)
     assert step == 6 * (2048 // 64)
     assert losses[-1] < 0.3 * losses[0]
@@ -124,8 +125,8 @@ def test_predict_keeps_the_last_partial_batch():
 
 
 def test_chunked_evaluation_scores_every_frame_once(monkeypatch):
-    from lib import evaluation
-    from lib.normalization import compute_stats, network_inputs, network_targets
+    from lib.eval import evaluation
+    from lib.codec import compute_stats, network_inputs, network_targets
     set_seed(3)
     rng = np.random.default_rng(3)
     n = 1000
@@ -162,7 +163,7 @@ class PlainMaxNormDense(mx.gluon.nn.Dense):
 @pytest.mark.parametrize('weight_std', [1.0, 0.001])      # norm above 1 (scaled) and below
 @pytest.mark.parametrize('hybrid', [False, True])
 def test_max_norm_fast_path_matches_the_plain_formulation(weight_std, hybrid):
-    from lib.model import MaxNormDense
+    from lib.model.network import MaxNormDense
     rng = np.random.default_rng(1)
     w = rng.normal(0, weight_std, (40, 24)).astype(np.float32)
     b = rng.normal(0, 1, 40).astype(np.float32)
@@ -193,11 +194,11 @@ def test_max_norm_fast_path_matches_the_plain_formulation(weight_std, hybrid):
 def test_max_norm_training_equals_adam_on_the_plain_formulation(monkeypatch):
     """Five Adam steps of the paper recipe's network against the same steps of a network whose
     max-norm layers are PlainMaxNormDense ((s W) x + b, differentiated whole)."""
-    import lib.model
+    import lib.model.network
     kwargs = dict(linear_size=48, dropout=0.0, max_norm=True)
     fast = LiftingNetwork(**kwargs)
     with monkeypatch.context() as patch:
-        patch.setattr(lib.model, 'MaxNormDense', PlainMaxNormDense)
+        patch.setattr(lib.model.network, 'MaxNormDense', PlainMaxNormDense)
         plain = LiftingNetwork(**kwargs)
     set_seed(4)
     fast.initialize(mx.init.Normal(0.2))
@@ -231,7 +232,7 @@ def test_max_norm_training_equals_adam_on_the_plain_formulation(monkeypatch):
 
 @pytest.mark.parametrize('max_norm', [False, True])
 def test_folded_batchnorm_network_matches_the_trained_one(max_norm):
-    from lib.model import fold_batchnorm
+    from lib.model.network import fold_batchnorm
     set_seed(3)
     net = LiftingNetwork(linear_size=64, dropout=0.3, max_norm=max_norm, bn_epsilon=1e-3)
     net.initialize(mx.init.Normal(0.3 if max_norm else 0.05))
@@ -257,8 +258,8 @@ def test_folded_predictions_in_mm():
     1e-3 mm. That is float32's floor here: the trained network itself moves by 8e-4 mm between
     batch sizes 128 and 7 on these poses (its sums taken in another order), so 1e-4 mm cannot
     be asked of a float32 network at outputs of hundreds of mm."""
-    from lib.model import fold_batchnorm
-    from lib.normalization import compute_stats, network_inputs, network_targets
+    from lib.model.network import fold_batchnorm
+    from lib.codec import compute_stats, network_inputs, network_targets
     set_seed(4)
     rng = np.random.default_rng(4)
     pose2d = rng.normal(500, 80, (300, 17, 2)).astype(np.float32)

@@ -11,10 +11,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from lib import cameras, h36m, synthetic
-from lib.errors import PoseError
-from lib.keypoint_files import read_keypoint_file
-from lib.tracking import assign_tracks, ordered_frames
+from lib.data import cameras
+
+from lib.data import annotation
+
+from lib.data import synthetic
+from lib.core.errors import PoseError
+from lib.infer.keypoint_files import read_keypoint_file
+from lib.infer.tracking import assign_tracks, ordered_frames
 from tests.conftest import ROOT, TINY_NET, run_cli, write_yaml
 
 FUZZ_EXAMPLES = 300
@@ -45,8 +49,9 @@ def test_kill_and_resume_continues_the_run(tmp_path, small_dataset):
     state = None
     while time.time() < deadline:
         try:
-            state = json.load(open(os.path.join(_only_run(root), 'resume.json')))
-        except (OSError, ValueError, AssertionError):
+            with np.load(os.path.join(_only_run(root), 'resume.npz')) as z:
+                state = json.loads(str(z['state']))
+        except (OSError, ValueError, AssertionError, KeyError, EOFError):
             state = None
         if state and state['epoch'] >= 2:
             break
@@ -68,8 +73,8 @@ def test_kill_and_resume_continues_the_run(tmp_path, small_dataset):
     # The loss curve continues where it stopped: the same numbers as the run never killed.
     assert curves == reference
     assert os.path.exists(os.path.join(run, 'Model_epoch6.params'))
-    assert not os.path.exists(os.path.join(run, 'resume.json'))
-    assert not [f for f in os.listdir(run) if f.startswith('resume_') or f.endswith('.tmp')]
+    assert not [f for f in os.listdir(run) if f.startswith('resume') or '.tmp' in f]
+    assert 'resume.npz' not in json.load(open(os.path.join(run, 'checksums.json')))
     again = run_cli('train.py', '--resume', run, '--dataset', small_dataset)
     assert again.returncode == 2 and 'already finished' in again.stderr
 
@@ -87,7 +92,7 @@ def test_resume_refuses_conflicting_options(tmp_path, trained_run):
 
 
 def test_a_new_run_never_reuses_a_folder(tmp_path):
-    from lib.runs import new_run_dir
+    from lib.train.runs import new_run_dir
     a, b = new_run_dir(str(tmp_path), 'x'), new_run_dir(str(tmp_path), 'x')
     assert a != b and os.path.isdir(a) and os.path.isdir(b)
 
@@ -95,7 +100,7 @@ def test_a_new_run_never_reuses_a_folder(tmp_path):
 def test_full_disk_keeps_the_previous_file(tmp_path, monkeypatch):
     """A JSON writer whose serialisation fails (ENOSPC raised before the temporary file is
     written) leaves the old file whole under its name and no temporary file."""
-    from lib import files
+    from lib.core import files
     path = str(tmp_path / 'r.json')
     files.write_json({'old': 1}, path)
 
@@ -110,12 +115,12 @@ def test_full_disk_keeps_the_previous_file(tmp_path, monkeypatch):
 
 
 def test_full_disk_while_caching_is_a_warning_not_a_crash(tmp_path, monkeypatch, caplog):
-    from lib import dataset
+    from lib.data import cache, dataset
     synthetic.generate(str(tmp_path / 'd'), frames=2, seed=0, subjects=[9])
 
     def no_space(*a, **k):
         raise OSError(errno.ENOSPC, 'No space left on device')
-    monkeypatch.setattr(dataset.np, 'savez', no_space)
+    monkeypatch.setattr(cache.np, 'savez', no_space)
     data = dataset.load_subjects(str(tmp_path / 'd'), [9], cache_dir=str(tmp_path / 'cache'))
     assert len(data['ids']) == 240
     assert 'could not write cache' in caplog.text
@@ -152,13 +157,13 @@ def test_statistics_that_do_not_match_the_model(tmp_path, trained_run):
 
 def test_point_behind_the_camera(tmp_path):
     synthetic.generate(str(tmp_path), frames=3, seed=0, subjects=[9])
-    path = h36m.annotation_path(str(tmp_path), h36m.folder_name(9, 2, 1, 1))
-    ann = h36m.parse_annotation(path)
+    path = annotation.annotation_path(str(tmp_path), annotation.folder_name(9, 2, 1, 1))
+    ann = annotation.parse_annotation(path)
     poses = ann['poses'].copy()
     poses[1, 0] = ann['T'] + ann['R'].T @ [0.0, 0.0, -100.0]   # the pelvis 10 cm behind the camera
     cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[9][0]
-    synthetic.write_annotation(path, poses, cam)
-    from lib.dataset import load_subjects
+    annotation.write_annotation(path, poses, cam)
+    from lib.data.dataset import load_subjects
     with pytest.raises(PoseError, match='s_09_act_02_subact_01_ca_01.*frame 1 \\(line 11\\).*behind'):
         load_subjects(str(tmp_path), [9])
 
@@ -168,7 +173,7 @@ def test_point_behind_the_camera(tmp_path):
 def _valid_annotation_text(frames=3):
     cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[1][0]
     path = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'fuzz_seed_%d.txt' % os.getpid())
-    synthetic.write_annotation(path, synthetic.sequence(1, 2, 1, frames, 0), cam)
+    annotation.write_annotation(path, synthetic.sequence(1, 2, 1, frames, 0), cam)
     text = open(path).read()
     os.remove(path)
     return text
@@ -183,7 +188,7 @@ def _check_annotation(tmp_path, text):
     path = tmp_path / 'matlab_meta.txt'
     path.write_bytes(text.encode('utf-8', 'surrogatepass') if isinstance(text, str) else text)
     try:
-        ann = h36m.parse_annotation(str(path))
+        ann = annotation.parse_annotation(str(path))
     except PoseError as e:
         assert '\n' not in str(e)
         return
@@ -236,7 +241,7 @@ def test_fuzz_keypoint_readers(tmp_path_factory, value, fmt):
 
 
 def test_a_writer_failing_half_way_leaves_the_old_file_and_no_temporary(tmp_path):
-    from lib.files import atomic_path
+    from lib.core.files import atomic_path
     path = str(tmp_path / 'checkpoint.params')
     open(path, 'w').write('old')
     with pytest.raises(OSError):

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from config import default_config
-from lib import h36m, synthetic
-from lib.dataset import load_dataset
-from lib.errors import PoseError
-from lib.sources import apply_detections, load_pickled_npz, number_subactions, parse_action_name
+from lib.core import h36m
+from lib.data import synthetic
+from lib.data.dataset import load_dataset
+from lib.core.errors import PoseError
+from lib.data.detections import apply_detections
+from lib.data.world import load_pickled_npz, number_subactions, parse_action_name
 from tests.conftest import TINY_NET, run_cli, write_yaml
 
 
@@ -182,8 +184,8 @@ def test_every_2d_layout_gives_the_same_network_inputs(tmp_path, original):
     """The same detections through the sh folders, a 16-joint VideoPose3D file, a 17-joint
     Human3.6M file and a COCO-ordered file (with its metadata)."""
     import shutil
-    from lib.normalization import network_inputs
-    from lib.synthetic import SH_FROM_H36M
+    from lib.codec import network_inputs
+    from lib.data.synthetic import SH_FROM_H36M
     root = tmp_path / 'd'
     shutil.copytree(original, root)
     _vp3d_2d(root, original, 'sh16', ('mpii', 16), lambda c: c[:, SH_FROM_H36M])
@@ -256,7 +258,7 @@ def test_irregular_names_pair_the_right_recordings(tmp_path, original):
 
 
 def test_cameras_h5_and_json_give_the_same_projections(original):
-    from lib.cameras import DEFAULT_CAMERAS, load_cameras, project, world_to_camera
+    from lib.data.cameras import DEFAULT_CAMERAS, load_cameras, project, world_to_camera
     h5 = load_cameras(os.path.join(original, 'cameras.h5'))
     js = load_cameras(DEFAULT_CAMERAS)
     points = np.random.default_rng(0).normal([0, 0, 900], [400, 400, 500], size=(50, 3))
@@ -311,7 +313,7 @@ def test_released_cameras_h5_gives_the_built_in_calibration(original):
     subject groups, Name as float64 character codes, column vectors); it reads back as the
     built-in cameras, with each camera's image size from its id."""
     import h5py
-    from lib.cameras import DEFAULT_CAMERAS, load_cameras
+    from lib.data.cameras import DEFAULT_CAMERAS, load_cameras
     path = os.path.join(original, 'cameras.h5')
     with h5py.File(path, 'r') as f:
         assert f['3dtest'].shape == (96, 1) and f['3dtest'].dtype == np.float64
@@ -342,7 +344,7 @@ def _copy_cameras_h5(src, dst, drop=None, keep_subjects=True):
 
 
 def test_cameras_h5_without_subjects_or_with_a_gap_is_refused(tmp_path, original):
-    from lib.cameras import load_cameras
+    from lib.data.cameras import load_cameras
     src = os.path.join(original, 'cameras.h5')
     with pytest.raises(PoseError, match=r'no subject<k> group \(holds \[.3dtest.\]\)'):
         load_cameras(_copy_cameras_h5(src, tmp_path / 'a.h5', keep_subjects=False))
@@ -390,13 +392,14 @@ def test_test_py_with_the_released_cameras_h5_gives_the_built_in_numbers(trained
     for name, cameras in (('json', 'data/h36m_cameras.json'), ('h5', str(data / 'cameras.h5'))):
         cfg = write_yaml(tmp_path / (name + '.yaml'),
                          'DATASET:\n  source: h5\n  cameras: %s\n' % cameras)
+        before = set(os.listdir(run))
         proc = run_cli('test.py', '--root', tmp_path, '--dataset', data, '--model',
                        run / 'Model_epoch6.params', '--cfg', cfg)
         assert proc.returncode == 0, proc.stderr[-2000:]
-        made = sorted(p for p in os.listdir(run) if p.endswith('_results.json'))
-        results.append(json.load(open(run / made[-1])))
+        made = [p for p in set(os.listdir(run)) - before if p.endswith('_results.json')]
+        assert len(made) == 1, made
+        results.append(json.load(open(run / made[0])))
         assert results[-1]['computed_from']['cameras'] == os.path.abspath(cameras)
-        os.remove(run / made[-1])
     assert results[0]['frames'] == results[1]['frames']
     for measure in ('protocol1', 'protocol2'):
         for action, value in results[0][measure].items():

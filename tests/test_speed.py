@@ -2,7 +2,7 @@
 are the benchmark's business, doc/benchmark.md; here only that every line is there and sane)."""
 import re
 
-from lib import threads
+from lib.cli import threads
 from tests.conftest import run_cli
 
 
@@ -35,7 +35,7 @@ LINES = [
 
 
 def test_bench_prints_every_line_at_a_tiny_size(tmp_path):
-    proc = run_cli('bench.py', '--frames', 2, '--steps', 2, '--rounds', 1, '--data',
+    proc = run_cli('tools/bench.py', '--frames', 2, '--steps', 2, '--rounds', 1, '--data',
                    tmp_path / 'bench')
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout

@@ -1,0 +1,118 @@
+"""Command-line pieces shared by the commands: options, devices, logging, error handling."""
+import argparse
+import logging
+import os
+import re
+import signal
+import sys
+
+import mxnet as mx
+
+from lib.core.errors import PoseError
+
+
+def parser_for(doc):
+    """An ArgumentParser described by the command's whole docstring `doc` (kept as written); a
+    value like -1,-1 after an option is taken as a value, not as an option (argparse knows only
+    plain negative numbers)."""
+    parser = argparse.ArgumentParser(description=doc.strip(),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser._negative_number_matcher = re.compile(r'^-\d[-\d,.]*$')
+    return parser
+
+
+def base_parser(doc, dataset=True, training=False):
+    """The seed's options (--gpu, --root, --dataset, --debug) plus --cfg; without --root and
+    --dataset when the command reads no dataset. `training`: the command trains (several GPUs,
+    the config.py defaults); else it evaluates a run (one device, the run's own config)."""
+    parser = parser_for(doc)
+    parser.add_argument('--gpu', default='-1', help=(
+        'GPUs to train on, data parallel, e.g. 0 or 0,1,2,3; -1 for the CPU (default)' if training
+        else 'the GPU to use, e.g. 0; -1 for the CPU (default); of a list only the first is used'))
+    if dataset:
+        parser.add_argument('--root', default='.', help=(
+            'project root: runs, logs and the cache go under ROOT/output' if training else
+            'project root: the cache and the default --summary go under ROOT/output; results '
+            'go beside each --model'))
+        parser.add_argument('--dataset', default='./data/',
+                            help='dataset root that holds annot/ or the files of another source '
+                                 '(default ./data/)')
+    parser.add_argument('--cfg', action='append', default=[], help=(
+        'YAML file applied over the config.py defaults' if training else
+        "YAML file applied over the run's own hyperParams.yaml") +
+        '; may be given several times, applied in order')
+    parser.add_argument('--debug', action='store_true', help='debug mode: verbose log')
+    return parser
+
+
+def contexts_from_arg(gpu):
+    """'-1' -> [cpu()]; '0,1' -> [gpu(0), gpu(1)], checked against the GPUs MXNet sees."""
+    text = str(gpu).strip()
+    try:
+        ids = [int(t) for t in text.split(',') if t.strip() != '']
+    except ValueError:
+        raise PoseError('--gpu %s: expected a comma list of GPU ids like 0,1, or -1 for the CPU'
+                        % text)
+    if not ids:
+        raise PoseError('--gpu: empty; give GPU ids like 0,1, or -1 for the CPU')
+    if ids == [-1]:
+        return [mx.cpu()]
+    if any(i < 0 for i in ids) or len(set(ids)) != len(ids):
+        raise PoseError('--gpu %s: GPU ids must be distinct and >= 0 (or -1 alone for the CPU)'
+                        % text)
+    try:
+        available = mx.context.num_gpus()
+    except mx.base.MXNetError:
+        available = 0
+    if available == 0:
+        raise PoseError('--gpu %s: MXNet sees no GPU (no device, or a CPU-only mxnet build); '
+                        'run on the CPU with --gpu -1' % text)
+    missing = [i for i in ids if i >= available]
+    if missing:
+        raise PoseError('--gpu %s: GPU %s not found, MXNet sees %d GPU(s) (ids 0..%d); use --gpu '
+                        '-1 for the CPU' % (text, missing[0], available, available - 1))
+    return [mx.gpu(i) for i in ids]
+
+
+def setup_logging(log_file=None, debug=False):
+    """Log to the console and, when given, to a file: one format, no print() elsewhere."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    fmt = logging.Formatter('[%(asctime)s] %(message)s', '%Y-%m-%d %H:%M:%S')
+    console = logging.StreamHandler(sys.stdout)
+    console.setFormatter(fmt)
+    root.addHandler(console)
+    if log_file:
+        os.makedirs(os.path.dirname(log_file) or '.', exist_ok=True)
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+
+
+def run(main):
+    """Call main(); a PoseError becomes `error: ...` on stderr and exit status 2."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = main()
+    except PoseError as e:
+        logging.getLogger(__name__).debug('fatal', exc_info=True)
+        print('error: %s' % e, file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:
+        # A full disk or an unwritable folder: say which file, keep it to one line.
+        logging.getLogger(__name__).debug('fatal', exc_info=True)
+        where = e.filename or 'writing output'
+        print('error: %s: %s' % (where, e.strerror or e), file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print('interrupted', file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code or 0)
+
+
+def check_dataset_root(path):
+    if not os.path.isdir(path):
+        raise PoseError('--dataset %s: no such folder' % path)

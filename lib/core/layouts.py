@@ -1,0 +1,169 @@
+"""2D keypoint layouts of other tools and their mapping to the 17 Human3.6M joints.
+
+A layout is a tuple of keypoint names (LAYOUTS). Every mapping goes through the names, so a
+file that lists its own keypoint names in any order is read by them. The 17 Human3.6M joints
+are made from a layout's keypoints as follows (the first rule whose sources are all seen wins):
+
+| H36M joint | from |
+|---|---|
+| Hip (pelvis) | Hip/MidHip; else the mid-point of the hips (a hip that is not seen is its own side's shoulder plus the other side's shoulder-to-hip vector) |
+| Thorax | Thorax; Neck; the mid-point of the shoulders |
+| Spine | Spine; the mid-point of pelvis and thorax |
+| Neck/Nose | Neck/Nose; Nose (not a network input) |
+| Head | Head/HeadTop; the mean of the eyes and ears that are seen; the nose moved a quarter of the thorax-to-nose distance further from the thorax |
+| hips, knees, ankles (Foot), shoulders, elbows, wrists | the same joints |
+
+Human3.6M's Head is the top of the head, so the mean of eyes and ears sits a few cm low.
+A keypoint is missing (NaN) when its confidence is below the threshold or when it sits at
+exactly (0, 0), which is how OpenPose, COCO and AlphaPose write a joint they did not find.
+"""
+import re
+
+import numpy as np
+
+from lib.core.errors import PoseError
+
+_COCO = ('Nose', 'LEye', 'REye', 'LEar', 'REar', 'LShoulder', 'RShoulder', 'LElbow', 'RElbow',
+         'LWrist', 'RWrist', 'LHip', 'RHip', 'LKnee', 'RKnee', 'LAnkle', 'RAnkle')
+_HALPE26 = _COCO + ('Head', 'Neck', 'Hip', 'LBigToe', 'RBigToe', 'LSmallToe', 'RSmallToe',
+                    'LHeel', 'RHeel')
+LAYOUTS = {
+    # Human3.6M order; its Foot joints are the ankles.
+    'h36m': ('Hip', 'RHip', 'RKnee', 'RAnkle', 'LHip', 'LKnee', 'LAnkle', 'Spine', 'Thorax',
+             'Neck/Nose', 'Head', 'LShoulder', 'LElbow', 'LWrist', 'RShoulder', 'RElbow',
+             'RWrist'),
+    # COCO keypoints (COCO, mmpose and AlphaPose COCO models, most detectors' results).
+    'coco': _COCO,
+    # OpenPose BODY_25 (MidHip is the pelvis, Neck the mid-point of the shoulders).
+    'body25': ('Nose', 'Neck', 'RShoulder', 'RElbow', 'RWrist', 'LShoulder', 'LElbow', 'LWrist',
+               'Hip', 'RHip', 'RKnee', 'RAnkle', 'LHip', 'LKnee', 'LAnkle', 'REye', 'LEye',
+               'REar', 'LEar', 'LBigToe', 'LSmallToe', 'LHeel', 'RBigToe', 'RSmallToe',
+               'RHeel'),
+    # OpenPose COCO-18 (the COCO model of OpenPose: COCO's joints plus Neck, another order).
+    'openpose18': ('Nose', 'Neck', 'RShoulder', 'RElbow', 'RWrist', 'LShoulder', 'LElbow',
+                   'LWrist', 'RHip', 'RKnee', 'RAnkle', 'LHip', 'LKnee', 'LAnkle', 'REye', 'LEye',
+                   'REar', 'LEar'),
+    # AlphaPose / Halpe full body: COCO's 17, then Head (top), Neck, Hip (pelvis) and the feet;
+    # Halpe-136 adds 68 face and 2 x 21 hand keypoints after these 26.
+    'halpe26': _HALPE26,
+    'halpe136': _HALPE26 + tuple('Face%d' % i for i in range(68))
+    + tuple('LHand%d' % i for i in range(21)) + tuple('RHand%d' % i for i in range(21)),
+    # Stacked Hourglass on Human3.6M (the original's StackedHourglass*/ files, VideoPose3D's
+    # sh_pt_mpii and sh_ft_h36m): the network's 16 inputs in MPII-like order.
+    'sh16': ('RAnkle', 'RKnee', 'RHip', 'LHip', 'LKnee', 'LAnkle', 'Hip', 'Spine', 'Thorax',
+             'Head', 'RWrist', 'RElbow', 'RShoulder', 'LShoulder', 'LElbow', 'LWrist'),
+    # MediaPipe Pose (BlazePose), 33 landmarks.
+    'mediapipe': ('Nose', 'LEyeInner', 'LEye', 'LEyeOuter', 'REyeInner', 'REye', 'REyeOuter',
+                  'LEar', 'REar', 'MouthLeft', 'MouthRight', 'LShoulder', 'RShoulder', 'LElbow',
+                  'RElbow', 'LWrist', 'RWrist', 'LPinky', 'RPinky', 'LIndex', 'RIndex', 'LThumb',
+                  'RThumb', 'LHip', 'RHip', 'LKnee', 'RKnee', 'LAnkle', 'RAnkle', 'LHeel',
+                  'RHeel', 'LFootIndex', 'RFootIndex'),
+}
+# Other spellings of keypoint names found in files (after normalise_name).
+_SYNONYMS = {'pelvis': 'hip', 'midhip': 'hip', 'root': 'hip', 'lfoot': 'lankle',
+             'rfoot': 'rankle', 'headtop': 'head', 'tophead': 'head', 'necknose': 'necknose',
+             'chest': 'thorax', 'upperneck': 'neck', 'neckbase': 'necknose'}
+
+
+def normalise_name(name):
+    """'left_shoulder', 'LShoulder', 'L Shoulder' -> 'lshoulder'; synonyms to one spelling."""
+    text = re.sub(r'[^a-z0-9]', '', str(name).lower().replace('left', 'l').replace('right', 'r'))
+    return _SYNONYMS.get(text, text)
+
+
+def layout_from_names(names, where):
+    """A known layout whose names equal `names` (in order), else the names themselves: a file
+    that names its keypoints is read by those names. Names that say nothing we use are fine;
+    a file that names none of the joints we need is an error."""
+    norm = [normalise_name(n) for n in names]
+    for layout, known in LAYOUTS.items():
+        if norm == [normalise_name(n) for n in known]:
+            return layout
+    useful = {normalise_name(n) for n in LAYOUTS['h36m'] + _COCO + ('Neck', 'Head')}
+    if not useful & set(norm):
+        raise PoseError('%s: keypoint names %s name no body joint this project knows'
+                        % (where, ', '.join(map(str, names[:6]))))
+    return tuple(str(n) for n in names)
+
+
+def layout_names(layout):
+    """The keypoint names of a layout (a name in LAYOUTS, or a tuple of names)."""
+    if isinstance(layout, tuple):
+        return layout
+    if layout not in LAYOUTS:
+        raise PoseError('layout %r: expected one of %s' % (layout, ', '.join(LAYOUTS)))
+    return LAYOUTS[layout]
+
+
+def missing_to_nan(points, min_confidence):
+    """(..., J, 3) u, v, confidence -> (..., J, 2) with NaN where the confidence is below
+    `min_confidence` or the point is exactly (0, 0) (a joint the detector did not find)."""
+    points = np.asarray(points, dtype=np.float64)
+    xy = points[..., :2].copy()
+    missing = (points[..., 2] < min_confidence) | np.all(points[..., :2] == 0, axis=-1)
+    xy[missing] = np.nan
+    return xy
+
+
+def _mean_all(*parts):
+    """Mean of (F, 2) arrays, NaN where any is NaN."""
+    return np.mean(np.stack(parts), axis=0)
+
+
+def _mean_seen(*parts):
+    """Mean of the (F, 2) arrays that are not NaN, NaN where none is seen."""
+    stack = np.stack(parts)
+    seen = ~np.isnan(stack[..., 0])
+    total = np.where(seen[..., None], stack, 0).sum(axis=0)
+    count = seen.sum(axis=0)[:, None]
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _first(*candidates):
+    """Per frame, the first candidate (F, 2) that is not NaN."""
+    out = candidates[0].copy()
+    for c in candidates[1:]:
+        gap = np.isnan(out[:, 0])
+        out[gap] = c[gap]
+    return out
+
+
+def to_h36m(points, layout, min_confidence=0.1):
+    """Keypoints (F, J, 2|3) of `layout` (pixels, with a confidence when 3 columns) -> the 17
+    Human3.6M joints (F, 17, 2) pixels, NaN where a joint is missing, by the rules of the
+    module docstring."""
+    names = layout_names(layout)
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 3 or points.shape[1] != len(names) or points.shape[2] not in (2, 3):
+        raise PoseError('keypoints: expected shape (frames, %d, 2 or 3) for layout %s, got %s'
+                        % (len(names), layout if isinstance(layout, str) else 'of the file',
+                           points.shape))
+    if points.shape[2] == 2:
+        points = np.concatenate([points, np.ones(points.shape[:2] + (1,))], axis=2)
+    xy = missing_to_nan(points, min_confidence)
+    index = {}
+    for i, n in enumerate(names):
+        index.setdefault(normalise_name(n), i)
+    nan = np.full((len(xy), 2), np.nan)
+
+    def get(name):
+        i = index.get(normalise_name(name))
+        return xy[:, i] if i is not None else nan
+
+    lsh, rsh = get('LShoulder'), get('RShoulder')
+    # A hip that is not seen: its shoulder plus the other side's shoulder-to-hip vector.
+    lhip = _first(get('LHip'), lsh + get('RHip') - rsh)
+    rhip = _first(get('RHip'), rsh + get('LHip') - lsh)
+    pelvis = _first(get('Hip'), _mean_all(get('LHip'), get('RHip')), _mean_all(lhip, rhip))
+    thorax = _first(get('Thorax'), get('Neck'), _mean_all(lsh, rsh))
+    nose = get('Nose')
+    head = _first(get('Head'),
+                  _mean_seen(get('LEye'), get('REye'), get('LEar'), get('REar')),
+                  nose + 0.25 * (nose - thorax))
+    joints = {'Hip': pelvis, 'RHip': rhip, 'RAnkle': get('RAnkle'), 'RKnee': get('RKnee'),
+              'LHip': lhip, 'LKnee': get('LKnee'), 'LAnkle': get('LAnkle'),
+              'Spine': _first(get('Spine'), _mean_all(pelvis, thorax)), 'Thorax': thorax,
+              'Neck/Nose': _first(get('Neck/Nose'), nose), 'Head': head,
+              'LShoulder': lsh, 'LElbow': get('LElbow'), 'LWrist': get('LWrist'),
+              'RShoulder': rsh, 'RElbow': get('RElbow'), 'RWrist': get('RWrist')}
+    return np.stack([joints[n] for n in LAYOUTS['h36m']], axis=1)

@@ -1,0 +1,80 @@
+"""The dataset arrays every source is read into, assembled from world poses and cameras.
+
+  'pose3d' (N, 17, 3) float32  camera-frame mm (not yet root-relative),
+  'pose2d' (N, 17, 2) float32  pixels,
+  'ids'    (N, 5) int32        subject, action, subaction, camera, frame (frame zero-based),
+  'centre' (N, 2) float32      the camera's principal point (cx, cy) in pixels.
+Rows are ordered by recording (subject, action, subaction, camera) then frame.
+"""
+import numpy as np
+
+from lib.core import h36m
+from lib.data.cameras import project, world_to_camera
+from lib.core.errors import PoseError
+
+ARRAY_KEYS = ('pose3d', 'pose2d', 'ids', 'centre')
+# The recordings: 'rec_ids' (R, 3) subject, action, subaction and 'rec_names' (R,) the names the
+# source gave them ('' for the annotation folders), to pair them with detections by name.
+RECORDING_KEYS = ('rec_ids', 'rec_names')
+# Sanity bounds: a projection or a position beyond these comes from a broken camera or file.
+MAX_PIXELS = 1e6
+MAX_MM = 1e6
+ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
+
+
+def every_nth(data, every):
+    """The rows of dataset arrays whose frame index is a multiple of `every` (1: all), as
+    papers that evaluate every N-th frame do."""
+    if every == 1:
+        return data
+    keep = data['ids'][:, 4] % every == 0
+    return {k: (v[keep] if k in ARRAY_KEYS else v) for k, v in data.items()}
+
+
+def camera_view(world, camera, distortion, first_line=None):
+    """World joints (N, 17, 3) mm seen by `camera` (dict with R, T, f, c, k, p) -> camera-frame
+    poses (N, 17, 3) and their projections (N, 17, 2) px, float32 (lens distortion applied when
+    `distortion`). A joint at or behind the camera is a PoseError naming the frame (and its
+    line, when frame 0 is on line `first_line` of a text file)."""
+    cam = world_to_camera(world, camera['R'], camera['T'])
+    behind = np.any(cam[..., 2] <= 0, axis=1)
+    if behind.any():
+        frame = int(np.flatnonzero(behind)[0])
+        line = '' if first_line is None else ' (line %d)' % (first_line + frame)
+        raise PoseError('frame %d%s: a joint lies at or behind the camera (depth <= 0)'
+                        % (frame, line))
+    dist = (camera['k'], camera['p']) if distortion else (None, None)
+    with np.errstate(all='ignore'):                     # overflow is reported just below
+        uv = project(cam, camera['f'], camera['c'], *dist)
+    wild = ~np.all(np.isfinite(uv) & (np.abs(uv) < MAX_PIXELS), axis=(1, 2))
+    if wild.any():
+        raise PoseError('frame %d: projections beyond %g pixels (check the focal length, centre '
+                        'and distortion of the camera)' % (int(np.flatnonzero(wild)[0]), MAX_PIXELS))
+    if not np.all(np.abs(cam) < MAX_MM):
+        raise PoseError('poses beyond %g mm from the camera' % MAX_MM)
+    return cam.astype(np.float32), uv.astype(np.float32)
+
+
+def assemble(counts, ids, views, progress=None):
+    """Fill the arrays from recordings in place: counts (n,) frames of each recording, ids (n, 4)
+    subject, action, subaction, camera, and `views` an iterable giving each recording's
+    (pose3d (N, 17, 3), pose2d (N, 17, 2), centre (2,)) in the same order. The arrays are sized
+    first, so the peak memory is the arrays plus the recordings in flight."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    out = {'pose3d': np.empty((total, h36m.NUM_JOINTS, 3), np.float32),
+           'pose2d': np.empty((total, h36m.NUM_JOINTS, 2), np.float32),
+           'ids': np.empty((total, len(ID_FIELDS)), np.int32),
+           'centre': np.empty((total, 2), np.float32)}
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    for i, (cam, uv, centre) in enumerate(progress(views) if progress else views):
+        a, b = starts[i], starts[i + 1]
+        if len(cam) != counts[i]:
+            raise PoseError('recording %s: %d frames, %d expected (a file changed while being '
+                            'read?)' % (list(ids[i]), len(cam), counts[i]))
+        out['pose3d'][a:b] = cam
+        out['pose2d'][a:b] = uv
+        out['ids'][a:b, :4] = ids[i]
+        out['ids'][a:b, 4] = np.arange(counts[i])
+        out['centre'][a:b] = centre
+    return out

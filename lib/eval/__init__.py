@@ -1,0 +1,17 @@
+"""From a network and pose arrays to errors, tables and figures; imports lib.core, lib.data,
+lib.codec and lib.model.
+
+    prediction   the forward pass in inference mode, batched, pixels in, mm out
+    evaluation   predictions and per-frame errors of dataset arrays (test-time noise, flip)
+    metrics      Protocol #1, #2, #3, MPJVE, 3DPCK and AUC, batched; summaries by group
+    report       results per action, subject and camera; text and Markdown tables; file names
+    runstats     several runs: mean and spread, two groups' difference with an interval
+    figures      sample frames, per-action chart, training curves, lifted frames, animation
+"""
+from lib.eval.evaluation import evaluate, ground_truth_poses
+from lib.eval.metrics import protocol_errors, velocity_errors
+from lib.eval.prediction import predict_poses
+from lib.eval.report import summarize
+
+__all__ = ['evaluate', 'ground_truth_poses', 'protocol_errors', 'velocity_errors',
+           'predict_poses', 'summarize']

@@ -1,0 +1,137 @@
+"""A trained run as a Python object: load it once, lift 2D keypoints to 3D, score predictions.
+
+    from lib.infer.lifter import Lifter
+    lifter = Lifter.load('output/model/RUN/Model_epoch200.params', device='cpu')
+    poses = lifter.lift(keypoints, layout='coco')        # (N, 17, 3) mm, pelvis at 0
+    result = lifter.lift_file('alphapose-results.json')  # tracks, frames, filled joints, ...
+
+test.py, infer.py and export.py go through this class; nothing else builds and loads a network
+for prediction.
+"""
+import os
+
+import mxnet as mx
+import numpy as np
+
+from lib.codec import load_stats
+from lib.core import h36m, layouts
+from lib.core.errors import PoseError
+from lib.data.arrays import every_nth
+from lib.eval.evaluation import evaluate, ground_truth_poses
+from lib.eval.metrics import protocol_errors, velocity_errors
+from lib.eval.prediction import predict_poses
+from lib.eval.report import summarize
+from lib.infer.pipeline import lift_file, lift_track
+from lib.model.network import build_network, fold_batchnorm
+from lib.train import runs
+
+
+def device_context(device):
+    """'cpu', 'gpu', 'gpu:1', an int GPU id (-1 for the CPU) or an mx.Context -> mx.Context."""
+    if isinstance(device, mx.Context):
+        return device
+    if isinstance(device, int) and not isinstance(device, bool):
+        return mx.cpu() if device < 0 else mx.gpu(device)
+    text = str(device).strip().lower()
+    if text == 'cpu':
+        return mx.cpu()
+    if text.startswith('gpu'):
+        rest = text[3:].lstrip(':')
+        if rest == '' or rest.isdigit():
+            return mx.gpu(int(rest or 0))
+    raise PoseError('device %r: expected cpu, gpu, gpu:N or an mx.Context' % (device,))
+
+
+class Lifter:
+    """A trained network with the config and normalisation statistics of its run.
+
+    cfg: the run's config (EasyDict); stats: dict of mean2d, std2d (32,), mean3d, std3d (48,);
+    params: path of the .params file (ours or a seed checkpoint); context: an mx.Context.
+    trained: the LiftingNetwork as trained; net: the same folded for prediction
+    (lib.model.fold_batchnorm), which predict, lift and evaluate use.
+    """
+
+    def __init__(self, cfg, stats, params, context=None):
+        self.cfg, self.stats, self.params = cfg, stats, params
+        self.context = context or mx.cpu()
+        self.trained = build_network(cfg.NETWORK)
+        runs.load_parameters(self.trained, params, [self.context])
+        # Predictions come from the network with its BatchNorm and max-norm folded into the
+        # Linear layers: the same numbers (tests/test_model.py), about twice as fast.
+        self.net = fold_batchnorm(self.trained, self.context)
+        if cfg.NETWORK.hybrid:
+            self.net.hybridize(static_alloc=True, static_shape=True)
+
+    @classmethod
+    def load(cls, model_path, device='cpu', cfg_files=(), stats=None, defaults=None):
+        """The run that holds `model_path` (its hyperParams.yaml and meanstd.npz), with the YAML
+        files `cfg_files` applied over its config. A seed checkpoint without a meanstd.npz
+        beside it takes `stats` (a dict as above or the path of a meanstd.npz), else the
+        <model>_meanstd.npz that test.py writes when it recomputes them. `defaults`
+        (config.default_config(), as the commands pass) fill keys that a run saved by an
+        earlier version lacks, and are the config of a seed checkpoint."""
+        cfg, run_stats = runs.load_run(model_path, list(cfg_files), defaults)
+        if stats is None and run_stats is None:
+            stats = runs.seed_stats_path(model_path)
+            if not os.path.isfile(stats):
+                raise PoseError('%s: a seed checkpoint has no statistics beside it; run test.py '
+                                'on it once (it recomputes them from the training subjects and '
+                                'writes %s) or pass them' % (model_path, stats))
+        if isinstance(stats, str):
+            stats = load_stats(stats)
+        stats = stats if stats is not None else run_stats
+        return cls(cfg, stats, model_path, device_context(device))
+
+    def predict(self, pose2d, centre=None, flip=False):
+        """2D poses (N, 17, 2) pixels in Human3.6M order -> 3D (N, 17, 3) mm float32, camera
+        frame, relative to the pelvis (at 0). flip: average with the mirrored input's prediction
+        (mirrored about u = cx, centre (N, 2) the principal points)."""
+        pose2d = np.asarray(pose2d, dtype=np.float32)
+        if pose2d.ndim != 3 or pose2d.shape[1:] != (h36m.NUM_JOINTS, 2):
+            raise PoseError('pose2d: expected shape (N, %d, 2), got %s'
+                            % (h36m.NUM_JOINTS, pose2d.shape))
+        if not np.all(np.isfinite(pose2d)):
+            raise PoseError('pose2d: NaN or infinity among the inputs')
+        return predict_poses(self.net, pose2d, self.stats, self.context, self.cfg.TEST.batchsize,
+                             centre, flip)
+
+    def lift(self, points, layout='h36m', min_confidence=0.1, rescale=None, max_missing=4):
+        """Keypoints of one person over time, (N, J, 2) or (N, J, 3) with a confidence, in one of
+        lib.core.layouts.LAYOUTS -> 3D (N, 17, 3) mm, pelvis at 0.
+
+        Joints the layout lacks are derived, joints under `min_confidence` or at (0, 0) are
+        filled over time (lib.infer.keypoints.prepare_track; a frame with more than `max_missing`
+        input joints missing is left out and comes back as NaN); rescale (default: for every layout but h36m) moves
+        each frame into the training set's pixel scale."""
+        if rescale is None:
+            rescale = layout != 'h36m'
+        track, pose3d = lift_track(self, layouts.to_h36m(points, layout, min_confidence),
+                                   max_missing, rescale)
+        out = np.full((len(track.pose2d), h36m.NUM_JOINTS, 3), np.nan, np.float32)
+        out[track.kept] = pose3d
+        return out
+
+    def lift_file(self, path, **options):
+        """A keypoint file of a real detector lifted as infer.py lifts it -> LiftResult
+        (lib.infer.pipeline.lift_file, whose keyword options it takes: layout, image_size,
+        min_confidence, max_missing, person, rescale, smooth)."""
+        return lift_file(self, path, **options)
+
+    def evaluate(self, data, test_cfg=None):
+        """Every TEST.every-th frame of dataset arrays `data` (lib.data.arrays) once, with the TEST
+        options of the run's config (or `test_cfg`). Returns (results dict of
+        lib.eval.report.summarize, per-frame errors of lib.eval.evaluation.evaluate, predictions
+        (M, 17, 3) mm), the last two for the rows of lib.data.arrays.every_nth(data, every)."""
+        test_cfg = test_cfg or self.cfg.TEST
+        data = every_nth(data, test_cfg.every)
+        errors, pred = evaluate(self.net, data, self.stats, self.context, test_cfg)
+        return summarize(errors, data['ids'], test_cfg.every), errors, pred
+
+
+def score(pred3d, pose3d, ids):
+    """Predictions (N, 17, 3) mm (root-relative) against camera-frame ground truth (N, 17, 3) mm
+    with ids (N, 5) (lib.data.arrays) -> the results dict of lib.eval.report.summarize."""
+    gt = ground_truth_poses(pose3d)
+    errors = protocol_errors(pred3d, gt)
+    errors['mpjve'] = velocity_errors(pred3d, gt, np.asarray(ids))
+    return summarize(errors, np.asarray(ids))

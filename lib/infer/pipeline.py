@@ -1,0 +1,136 @@
+"""From a keypoint file to 3D poses: the one inference path (Lifter.lift_file, infer.py).
+
+read the file (keypoint_files) -> order its frames and track its people (tracking) -> map each
+track to the 17 Human3.6M joints (lib.core.layouts) -> fill missing joints, leave out frames with
+too many (keypoints) -> rescale to the training pixel space (lib.codec) -> predict (the
+Lifter) -> smooth over time (smoothing). The result, a LiftResult, holds everything infer.py
+writes; infer.py itself only writes it.
+"""
+import logging
+import os
+
+import numpy as np
+
+from lib.codec import rescale_to_training
+from lib.core import h36m
+from lib.core.errors import PoseError
+from lib.infer.keypoint_files import read_keypoint_file
+from lib.infer.keypoints import prepare_track
+from lib.infer.smoothing import smooth_track
+from lib.infer.tracking import assign_tracks, ordered_frames
+
+log = logging.getLogger(__name__)
+
+
+class LiftedPerson:
+    """One tracked person. id: the file's track id or the tracker's number; rows (K,) the
+    indices of the frames lifted (into LiftResult.labels); pose2d (K, 17, 2) the 2D with its
+    missing joints filled, detector pixels; pose3d (K, 17, 3) mm, camera frame, pelvis at 0;
+    filled {row: names of the joints filled}; left_out [(row, reason)]; jitter None, or the
+    mean second difference (mm per frame^2) before and after smoothing."""
+
+    def __init__(self, person_id, rows, pose2d, pose3d, filled, left_out, jitter=None):
+        self.id = person_id if isinstance(person_id, int) else str(person_id)
+        self.rows, self.pose2d, self.pose3d = rows, pose2d, pose3d
+        self.filled, self.left_out, self.jitter = filled, left_out, jitter
+
+    def to_json(self, labels):
+        """The person as infer.py's JSON writes it (poses rounded to 0.01 mm)."""
+        out = {'id': self.id}
+        if self.jitter is not None:
+            out['jitter_mm_per_frame2'] = {'before': round(self.jitter[0], 3),
+                                           'after': round(self.jitter[1], 3)}
+        out['frames'] = [{'index': int(r), 'image': labels[r], 'pose3d': np.round(p, 2).tolist(),
+                          'filled_joints': self.filled.get(int(r), [])}
+                         for r, p in zip(self.rows, self.pose3d)]
+        out['left_out'] = [{'index': int(r), 'image': labels[r], 'reason': reason}
+                           for r, reason in self.left_out]
+        return out
+
+
+class LiftResult:
+    """A lifted keypoint file. kind and layout: what the file was read as; labels: the image id
+    or file name of every frame, in order; empty: the labels of frames without a person;
+    people: [LiftedPerson]; rescaled: whether the 2D was moved to the training pixel space;
+    options: the settings it was lifted with."""
+
+    def __init__(self, kind, layout, labels, empty, people, rescaled, options):
+        self.kind, self.layout, self.labels, self.empty = kind, layout, labels, empty
+        self.people, self.rescaled, self.options = people, rescaled, options
+
+    def stacked(self):
+        """(people, frames, 17, 3) float32 mm; NaN where a person is absent or left out."""
+        out = np.full((len(self.people), len(self.labels), h36m.NUM_JOINTS, 3), np.nan,
+                      np.float32)
+        for k, person in enumerate(self.people):
+            out[k, person.rows] = person.pose3d
+        return out
+
+    def to_json(self, **header):
+        """The JSON infer.py writes: `header` (model, input) first, then the file's kind and
+        layout, the options, the conventions, the images and every person."""
+        layout = self.layout if isinstance(self.layout, str) else list(self.layout)
+        return dict(header, kind=self.kind, layout=layout, rescaled_2d=self.rescaled,
+                    **self.options, units='mm',
+                    coordinates='camera frame (x right, y down, z forward), relative to the '
+                                'pelvis (Hip at 0)',
+                    joint_names=list(h36m.JOINT_NAMES), images=self.labels,
+                    images_without_person=self.empty,
+                    people=[p.to_json(self.labels) for p in self.people])
+
+
+def lift_track(lifter, pose2d, max_missing=4, rescale=False):
+    """One person's Human3.6M-ordered 2D (F, 17, 2) px, NaN where missing, frames in time order
+    -> (Track of lib.infer.keypoints.prepare_track, pose3d (K, 17, 3) mm of its kept frames)."""
+    track = prepare_track(pose2d, max_missing)
+    kept = track.pose2d[track.kept]
+    if not len(kept):
+        return track, np.zeros((0, h36m.NUM_JOINTS, 3), np.float32)
+    net_input = rescale_to_training(kept, lifter.stats['mean2d']) if rescale else kept
+    return track, lifter.predict(net_input)
+
+
+def lift_file(lifter, path, layout='auto', image_size=None, min_confidence=0.1, max_missing=4,
+              person='all', rescale='auto', smooth=0.0):
+    """Read, track, fill, rescale, lift and smooth a keypoint file -> LiftResult.
+
+    layout: 'auto' or a layout name (lib.core.layouts); person: 'all' (tracked) or 'best' (the
+    best-scoring detection of each frame); rescale: 'auto' (for every layout but h36m), 'yes'
+    or 'no'; smooth: the std in frames of the Gaussian smoothing over time (0: off)."""
+    path = os.fspath(path)
+    detections = read_keypoint_file(path, layout, image_size)
+    frames = ordered_frames(detections)
+    labels = [label for label, _ in frames]
+    tracks = assign_tracks(frames, detections.layout, min_confidence, person)
+    if not tracks:
+        raise PoseError('%s: no person in any frame' % path)
+    rescaled = rescale == 'yes' or (rescale == 'auto' and detections.layout != 'h36m')
+    log.info('%s: %s file, layout %s, %d image(s), %d track(s)', path, detections.kind,
+             detections.layout if isinstance(detections.layout, str) else 'named in the file',
+             len(frames), len(tracks))
+    people = [_lift_person(lifter, t, labels, max_missing, rescaled, smooth) for t in tracks]
+    if not any(len(p.rows) for p in people):
+        raise PoseError('%s: no frame could be lifted (every frame misses more than %d input '
+                        'joints; see --max-missing and --min-confidence)' % (path, max_missing))
+    options = {'min_confidence': min_confidence, 'max_missing': max_missing, 'person': person,
+               'smooth_sigma': smooth}
+    return LiftResult(detections.kind, detections.layout, labels,
+                      [label for label, found in frames if not found], people, rescaled, options)
+
+
+def _lift_person(lifter, found, labels, max_missing, rescale, smooth):
+    """One track of assign_tracks -> LiftedPerson (logging what was smoothed and left out)."""
+    track, pose3d = lift_track(lifter, found['pose2d'], max_missing, rescale)
+    rows = found['rows'][track.kept]
+    person = LiftedPerson(found['id'], rows, track.pose2d[track.kept], pose3d,
+                          {int(found['rows'][f]): names for f, names in track.filled.items()},
+                          [(int(found['rows'][f]), reason)
+                           for f, reason in sorted(track.reasons.items())])
+    if smooth > 0 and len(rows) > 2:
+        person.pose3d, before, after = smooth_track(pose3d, rows, smooth)
+        person.jitter = (before, after)
+        log.info('person %s: smoothing (sigma %g frames) took the jitter from %.2f to %.2f mm '
+                 'per frame^2', person.id, smooth, before, after)
+    for row, reason in person.left_out:
+        log.warning('person %s, image %s left out: %s', person.id, labels[row], reason)
+    return person

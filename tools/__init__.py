@@ -1,0 +1,1 @@
+"""Scripts beside the commands: the synthetic set's writer and the benchmark."""
