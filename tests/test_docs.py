@@ -79,3 +79,20 @@ def test_readme_is_short_and_starts_with_the_two_commands():
     for name in ('LICENSE', 'CITATION.cff'):
         assert os.path.isfile(os.path.join(ROOT, name))
     assert 'Martinez' in open(os.path.join(ROOT, 'CITATION.cff')).read()
+
+
+def test_readme_figures_are_the_demo_s():
+    """The synthetic row of the README's results is what the demo wrote (doc/demo/results.md),
+    not a hand-typed number."""
+    readme = open(os.path.join(ROOT, 'README.md')).read()
+    row = re.search(r'\| ground truth, \*\*synthetic data\*\*, (\d+) CPU epochs \| ([\d.]+) mm \| '
+                    r'([\d.]+) mm \|', readme)
+    assert row, 'README has no synthetic results row'
+    table = open(os.path.join(ROOT, 'doc', 'demo', 'results.md')).read()
+    assert table.startswith('# Model_epoch%s.params' % row.group(1))
+    averages = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if cells[0] in ('#1 MPJPE', '#2 PA-MPJPE'):
+            averages[cells[0]] = cells[-2]             # the Avg column
+    assert (averages['#1 MPJPE'], averages['#2 PA-MPJPE']) == (row.group(2), row.group(3))

@@ -104,3 +104,12 @@ def test_modules_and_functions_stay_readable(path):
             if length > MAX_FUNCTION_LINES:
                 long.append('%s (%d lines)' % (node.name, length))
     assert not long, ', '.join(long)
+
+
+@pytest.mark.parametrize('command', [c + '.py' for c in COMMANDS if c not in ('tools', 'config')] +
+                         ['tools/synthetic.py', 'tools/bench.py'])
+def test_commands_are_thin(command):
+    """A command's main() reads like a table of contents: under 40 lines."""
+    tree = ast.parse(open(os.path.join(ROOT, command)).read())
+    main = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == 'main']
+    assert len(main) == 1 and main[0].end_lineno - main[0].lineno + 1 < 40

@@ -320,7 +320,7 @@ def bench_onnx(net, stats, batch, rounds, report):
                           rounds))
 
 
-def main():
+def parse_args():
     parser = parser_for(__doc__)
     parser.add_argument('--frames', type=int, default=250, help='frames per folder (2500: full size)')
     parser.add_argument('--data', default=os.path.join(tempfile.gettempdir(), 'pose-bench-data'),
@@ -328,7 +328,8 @@ def main():
     parser.add_argument('--gpu', default='-1', help='devices as in train.py')
     parser.add_argument('--steps', type=int, default=100, help='training steps a round')
     parser.add_argument('--rounds', type=int, default=5,
-                        help='rounds of each timing; the best counts (max-norm: 3x, and the median)')
+                        help='rounds of the training and inference timings; the best counts '
+                             '(max-norm: 3x, and the median); reading is timed once')
     parser.add_argument('--profile', action='store_true',
                         help='also print the operators of an unhybridized training step (profiler)')
     parser.add_argument('--workers', type=int, default=os.cpu_count(), help='parsing processes')
@@ -341,6 +342,11 @@ def main():
     if not 1 <= args.steps <= 10 ** 6 or not 1 <= args.workers <= 256 or not 1 <= args.rounds <= 100:
         raise PoseError('--steps, --rounds and --workers: expected positive counts '
                         '(--rounds at most 100)')
+    return args
+
+
+def main():
+    args = parse_args()
     cfg = load_configs(args.cfg)
     contexts = contexts_from_arg(args.gpu)
     print('%s; %d cores; %s; devices %s; mxnet %s, numpy %s'

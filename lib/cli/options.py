@@ -75,7 +75,8 @@ def contexts_from_arg(gpu):
 
 
 def setup_logging(log_file=None, debug=False):
-    """Log to the console and, when given, to a file: one format, no print() elsewhere."""
+    """Log to the console and, when given, to a file, in one format. The commands report through
+    logging; only run() prints (the one-line error) and tools/bench.py prints its table."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -1,5 +1,7 @@
-"""Figures: sample frames (2D input, true 3D, predicted 3D), Protocol #1/#2 per action, and
-training curves. Matplotlib with the Agg backend; every PNG is written atomically."""
+"""Figures: sample frames (2D input, true 3D, predicted 3D), Protocol #1/#2 per action, training
+curves, lifted frames of infer.py (the 2D in the detector's pixels, on its image when given,
+beside the 3D) and the animation of a track (.gif, or .mp4 with ffmpeg). Matplotlib with the Agg
+backend; every file is written atomically."""
 
 import os
 

@@ -102,9 +102,10 @@ def left_out_text(left_out):
 
 
 def variant_tag(test_cfg, overridden=None):
-    """'' for a plain evaluation; '_sigma5' or '_flip' (or both) for the test-time options, and
-    '_cfg-<8 hex digits of the resolved config>' when --cfg changed the run's config, so that a
-    variant's results never overwrite the plain ones."""
+    """'' for a plain evaluation; '_sigma5', '_flip' and '_every10' for the test-time options
+    (TEST.sigma, TEST.flip, TEST.every), and '_cfg-<8 hex digits of the resolved config>' when
+    --cfg changed the run's config, so that a variant's results never overwrite the plain
+    ones."""
     tag = '_sigma%g' % test_cfg.sigma if test_cfg.sigma > 0 else ''
     tag += '_flip' if test_cfg.flip else ''
     tag += '_every%d' % test_cfg.every if test_cfg.every > 1 else ''

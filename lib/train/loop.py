@@ -1,4 +1,6 @@
-"""Training loop and batched prediction, data-parallel over a list of MXNet contexts."""
+"""The training loop, data-parallel over a list of MXNet contexts: seeding, the learning-rate
+schedule, the Trainer, the training set resident on every device, one epoch. (Prediction is
+lib.eval.prediction.)"""
 import time
 
 import mxnet as mx
