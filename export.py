@@ -17,7 +17,9 @@ import os
 
 from lib.cli.options import parser_for, run, setup_logging
 from lib.core.errors import PoseError
+from lib.core.files import check_output
 from lib.model.onnx import export_onnx
+from lib.train.runs import refuse_run_file
 from lib.infer.lifter import Lifter
 
 log = logging.getLogger('export')
@@ -36,6 +38,8 @@ def main():
         raise PoseError('--onnx %s: expected a file name ending in .onnx' % args.onnx)
     if os.path.exists(args.onnx) and os.path.samefile(args.onnx, args.model):
         raise PoseError('--onnx %s: is the model itself; choose another file' % args.onnx)
+    check_output(args.onnx, '--onnx')
+    refuse_run_file('--onnx', args.onnx)
     out_dir = os.path.dirname(os.path.abspath(args.onnx))
     if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
         raise PoseError('--onnx %s: folder %s is missing or not writable' % (args.onnx, out_dir))

@@ -24,10 +24,11 @@ import numpy as np
 from lib.cli.options import base_parser, contexts_from_arg, run, setup_logging
 from lib.core import h36m, layouts
 from lib.core.errors import PoseError
-from lib.core.files import atomic_path, write_json
+from lib.core.files import atomic_path, check_output, write_json
 from lib.eval.figures import lift_figure, save_animation, save_figure
 from lib.infer.lifter import Lifter
 from lib.model.onnx import export_onnx
+from lib.train.runs import refuse_run_file
 
 log = logging.getLogger('infer')
 
@@ -76,9 +77,9 @@ def check_options(args):
     """Ranges and paths, before anything is read or written: no output may be an input."""
     if not 0 <= args.min_confidence <= 1:
         raise PoseError('--min-confidence %s: expected a number in [0, 1]' % args.min_confidence)
-    if not 0 <= args.max_missing <= len(h36m.INPUT_JOINTS):
-        raise PoseError('--max-missing %d: expected 0..%d' % (args.max_missing,
-                                                              len(h36m.INPUT_JOINTS)))
+    if not 0 <= args.max_missing < len(h36m.INPUT_JOINTS):
+        raise PoseError('--max-missing %d: expected 0..%d (a frame needs one joint seen)'
+                        % (args.max_missing, len(h36m.INPUT_JOINTS) - 1))
     if not (np.isfinite(args.smooth) and 0 <= args.smooth <= 100):
         raise PoseError('--smooth %s: expected a std in frames in [0, 100]' % args.smooth)
     if args.max_figures < 0:
@@ -96,12 +97,19 @@ def check_options(args):
     if args.animation and args.animation.endswith('.mp4') and not shutil.which('ffmpeg'):
         raise PoseError('--animation %s: .mp4 needs ffmpeg, which is not installed; use .gif'
                         % args.animation)
+    if args.figures and os.path.exists(args.figures) and not os.path.isdir(args.figures):
+        raise PoseError('--figures %s: exists and is not a folder' % args.figures)
+    if args.images and not os.path.isdir(args.images):
+        raise PoseError('--images %s: no such folder' % args.images)
     inputs = {os.path.realpath(p) for p in (args.input, args.model) if p}
     for option, path in (('--output', args.output), ('--output', npy_path(args.output)),
                          ('--onnx', args.onnx), ('--animation', args.animation),
                          ('--figures', args.figures)):
         if path and os.path.realpath(path) in inputs:
             raise PoseError('%s %s: would overwrite an input file' % (option, path))
+        if path and option != '--figures':
+            check_output(path, option)
+            refuse_run_file(option, path)
 
 
 def npy_path(output):

@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from lib.train import runs
+from lib.train.runs import refuse_run_file
 
 from lib.eval import runstats
 from lib.data.arrays import every_nth
@@ -30,7 +31,7 @@ from lib.cli.options import base_parser, check_dataset_root, contexts_from_arg, 
 from lib.data.dataset import cache_folder, cameras_file, load_dataset
 from lib.core.errors import PoseError
 from lib.eval.evaluation import ground_truth_poses
-from lib.core.files import atomic_path, write_json, write_text
+from lib.core.files import atomic_path, check_output, write_json, write_text
 from lib.eval.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
 from lib.infer.lifter import Lifter
 from lib.codec import compute_stats, network_inputs, network_targets, save_stats
@@ -67,9 +68,30 @@ def parse_args():
     models = args.model + args.vs
     if len(set(map(os.path.realpath, models))) != len(models):
         raise PoseError('--model/--vs: a model is named twice')
-    if args.summary and not args.summary.endswith('.json'):
-        raise PoseError('--summary %s: expected a .json file name' % args.summary)
+    if args.summary:
+        check_summary_paths(args.summary)
     return args
+
+
+def check_summary_paths(path):
+    """--summary FILE.json and the FILE.md and FILE.log beside it: none may be a run's own file
+    or anything but a regular file, and one that exists must be a summary that test.py wrote,
+    never a file it did not create."""
+    if not path.endswith('.json'):
+        raise PoseError('--summary %s: expected a .json file name' % path)
+    stem = path[:-len('.json')]
+    ours = {path: lambda text: '"aggregate"' in text and '"models"' in text,
+            stem + '.md': lambda text: text.startswith('# ') and 'runs evaluated on the same' in text,
+            stem + '.log': lambda text: text[:1] in ('', '[')}
+    for name, written_by_us in ours.items():
+        refuse_run_file('--summary', name)
+        check_output(name, '--summary')
+        if os.path.isfile(name):
+            with open(name, errors='replace') as f:
+                head = f.read(1 << 20)
+            if not written_by_us(head):
+                raise PoseError('--summary %s: %s exists and is not a summary of test.py; choose '
+                                'another name' % (path, name))
 
 
 # The settings that decide which test frames a model is scored on: every model of one call
@@ -147,6 +169,8 @@ def evaluate_model(args, model, cfg, stats, context, test):
                                'flip': cfg.TEST.flip, 'every': cfg.TEST.every}
     # Recordings of the test subjects that have no 2D input (S11 Directions of the detections).
     results['left_out'] = test.get('left_out', [])
+    results['trained_on'] = sorted(set(cfg.DATASET.test_subjects) &
+                                   set(cfg.DATASET.train_subjects))
     # What the numbers were computed from, so that a result can be traced and compared.
     results['computed_from'] = {
         'model': os.path.abspath(model), 'model_sha256': runs.file_sha256(model),

@@ -10,6 +10,7 @@ use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import logging
 import os
 import pprint
+import shutil
 import time
 
 import mxnet as mx
@@ -26,8 +27,8 @@ from lib.data.dataset import cache_folder, load_dataset
 from lib.eval.evaluation import evaluate
 from lib.eval.figures import curves_figure, save_figure
 from lib.eval.metrics import by_action
-from lib.eval.report import format_curves_csv
-from lib.model.network import build_network, initialize_network
+from lib.eval.report import format_curves_csv, left_out_text, trained_on_text
+from lib.model.network import build_network, initialize_network, training_bytes
 from lib.train import resume as checkpoints
 from lib.train import runs
 from lib.train.augment import DeviceAugment
@@ -68,6 +69,18 @@ def resolve_config(args):
     return cfg, args.resume
 
 
+def check_memory(cfg, contexts):
+    """Refuse, before anything is read or written, a network that cannot fit in this machine's
+    memory when training on the CPU."""
+    need = training_bytes(cfg.NETWORK, cfg.TRAIN.batchsize)
+    have = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    if contexts[0].device_type == 'cpu' and need * len(contexts) > have:
+        raise PoseError('NETWORK.linear_size %d, nResBlock %d, TRAIN.batchsize %d: training needs '
+                        'about %.1f GiB, more than the %.1f GiB of memory of this machine'
+                        % (cfg.NETWORK.linear_size, cfg.NETWORK.nResBlock, cfg.TRAIN.batchsize,
+                           need * len(contexts) / 2 ** 30, have / 2 ** 30))
+
+
 def read_data(args, cfg, num_devices):
     """Training and test arrays of the configured source (the test arrays every TEST.every-th
     frame); the training set must hold at least one full batch."""
@@ -98,24 +111,35 @@ def open_run(args, cfg, train, resume):
     name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
     run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
     log_file = runs.log_path(args.root, run_dir)
-    setup_logging(log_file, args.debug)
-    for path, write in ((runs.CONFIG_FILE, dump_config), (runs.STATS_FILE, save_stats)):
-        write(cfg if write is dump_config else stats, os.path.join(run_dir, path))
-        runs.record_checksum(os.path.join(run_dir, path))
+    try:
+        setup_logging(log_file, args.debug)
+        for path, write in ((runs.CONFIG_FILE, dump_config), (runs.STATS_FILE, save_stats)):
+            write(cfg if write is dump_config else stats, os.path.join(run_dir, path))
+            runs.record_checksum(os.path.join(run_dir, path))
+    except OSError:
+        # A full disk (or a folder gone) before the run began: leave no half run folder.
+        setup_logging(None, args.debug)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     log.info('run folder %s, log %s', run_dir, log_file)
     log.info('config:\n%s', pprint.pformat(to_plain(cfg), sort_dicts=False))
     return run_dir, log_file, stats
 
 
-def describe_data(run_dir, train, test, resume, contexts):
-    """recordings.json of a new run; the log lines on what was left out and on the devices."""
+def describe_data(cfg, run_dir, train, test, resume, contexts):
+    """recordings.json of a new run; the log lines on what was left out, on test subjects that
+    are also trained on, and on the devices."""
+    overlap = sorted(set(cfg.DATASET.test_subjects) & set(cfg.DATASET.train_subjects))
+    if overlap:
+        log.warning('WARNING: %s; the test errors logged are training-set errors',
+                    trained_on_text(overlap))
     if not resume:
         write_json({'train': runs.recordings_record(train), 'test': runs.recordings_record(test)},
                    os.path.join(run_dir, runs.RECORDINGS_FILE))
     for part, data in (('train', train), ('test', test)):
-        for item in data.get('left_out', []):
-            log.warning('%s: S%d %s left out (no 2D input, %d frames)', part, item['subject'],
-                        item['recording'], item['frames'])
+        if data.get('left_out'):
+            log.warning('%s: left out for want of 2D input: %s', part,
+                        left_out_text(data['left_out']))
     log.info('devices: %s, mxnet %s; %s', contexts, mx.__version__, threads.describe())
     mismatch = resume and threads.resume_mismatch(resume.get('threads'))
     if mismatch:
@@ -185,6 +209,7 @@ def main():
     args = parse_args()
     cfg, resume_dir = resolve_config(args)
     contexts = contexts_from_arg(args.gpu)
+    check_memory(cfg, contexts)
     check_dataset_root(args.dataset)
     lock = runs.lock_run_dir(resume_dir) if resume_dir else None
     resume = (checkpoints.read_checkpoint(resume_dir, cfg, len(contexts), args.dataset)
@@ -194,7 +219,7 @@ def main():
     train, test = read_data(args, cfg, len(contexts))
     run_dir, log_file, stats = open_run(args, cfg, train, resume)
     lock = lock or runs.lock_run_dir(run_dir)
-    describe_data(run_dir, train, test, resume, contexts)
+    describe_data(cfg, run_dir, train, test, resume, contexts)
     training, progress = build_training(cfg, contexts, train, stats, resume)
     log.info('train frames %d (subjects %s), test frames %d (subjects %s)', training.data.size,
              cfg.DATASET.train_subjects, len(test['ids']), cfg.DATASET.test_subjects)

@@ -90,17 +90,31 @@ def load_stats(path):
     except Exception as e:        # a damaged zip raises several kinds (BadZipFile, EOFError...)
         raise PoseError('%s: cannot read normalisation statistics (%s: %s)'
                         % (path, type(e).__name__, str(e).splitlines()[0][:100] if str(e) else ''))
+    return check_stats(stats, path)
+
+
+def check_stats(stats, where):
+    """Statistics (a dict of STAT_KEYS, as files and Lifter.load(stats=...) give them) checked
+    against the network's input and output sizes: finite, standard deviations > 0. Returns them
+    as float64 arrays; `where` starts every error message."""
+    if not isinstance(stats, dict) or any(k not in stats for k in STAT_KEYS):
+        raise PoseError('%s: expected a dict of %s' % (where, ', '.join(STAT_KEYS)))
     sizes = {'mean2d': h36m.INPUT_SIZE, 'std2d': h36m.INPUT_SIZE, 'mean3d': h36m.OUTPUT_SIZE,
              'std3d': h36m.OUTPUT_SIZE}
+    out = {}
     for k, n in sizes.items():
-        if stats[k].shape != (n,):
+        try:
+            out[k] = np.asarray(stats[k], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise PoseError('%s: %s is not an array of numbers' % (where, k))
+        if out[k].shape != (n,):
             raise PoseError('%s: %s has shape %s, the model expects (%d,)'
-                            % (path, k, stats[k].shape, n))
-        if not np.all(np.isfinite(stats[k])):
-            raise PoseError('%s: %s holds NaN or infinity' % (path, k))
-        if k.startswith('std') and not np.all(stats[k] > 0):
-            raise PoseError('%s: %s holds a standard deviation <= 0' % (path, k))
-    return stats
+                            % (where, k, out[k].shape, n))
+        if not np.all(np.isfinite(out[k])):
+            raise PoseError('%s: %s holds NaN or infinity' % (where, k))
+        if k.startswith('std') and not np.all(out[k] > 0):
+            raise PoseError('%s: %s holds a standard deviation <= 0' % (where, k))
+    return out
 
 
 def _swap(joints):

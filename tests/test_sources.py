@@ -225,12 +225,24 @@ def test_a_layout_that_contradicts_the_joints_is_refused(tmp_path, original):
         load_dataset(str(root), [9], h5_cfg(), input_2d='odd')
 
 
-def test_a_recording_without_detections_is_left_out_and_counted(original, caplog):
-    data = load_dataset(original, [9, 11], h5_cfg(), input_2d='sh')
+def test_a_camera_without_detections_is_left_out_and_counted(original, caplog):
+    """The real release lacks S11 Directions.54138969.h5 alone (in both Stacked Hourglass
+    folders): that camera's view is left out, named and counted; the rest is used."""
+    import glob
+    sh = os.path.join(original, 'S11', 'StackedHourglass')
+    assert not os.path.exists(os.path.join(sh, 'Directions.54138969.h5'))
+    assert len(glob.glob(os.path.join(sh, 'Directions.*.h5'))) == 3
+    assert len(glob.glob(os.path.join(sh, 'Directions_1.*.h5'))) == 4
     full = load_dataset(original, [9, 11], h5_cfg())
-    assert data['left_out'] == [{'subject': 11, 'recording': 'Directions', 'frames': 4 * 8}]
-    assert len(data['ids']) == len(full['ids']) - 4 * 8
-    assert 'S11 Directions: no sh detections; left out (32 frames)' in caplog.text
+    for name in ('sh', 'sh_ft'):
+        data = load_dataset(original, [9, 11], h5_cfg(), input_2d=name)
+        assert data['left_out'] == [{'subject': 11, 'recording': 'Directions', 'camera': 1,
+                                     'frames': 8}]
+        assert len(data['ids']) == len(full['ids']) - 8
+        assert 'S11 Directions camera 1 (54138969): no %s detections; left out (8 frames)' \
+            % name in caplog.text
+        s11 = data['ids'][(data['ids'][:, 0] == 11) & (data['ids'][:, 1] == 2)]
+        assert sorted(set(s11[s11[:, 2] == 1, 3])) == [2, 3, 4]
 
 
 def test_irregular_names_pair_the_right_recordings(tmp_path, original):
@@ -296,13 +308,13 @@ def test_train_and_test_on_sh_detections(tmp_path_factory):
         results[name] = json.load(open(run / 'Model_epoch6_results.json'))
         md = open(run / 'Model_epoch6_results.md').read()
         if name == 'sh':
-            assert results[name]['left_out'] == [{'subject': 11, 'recording': 'Directions',
-                                                  'frames': 96}]
-            assert 'S11 Directions' in md and 'paper #1' in md and 'Stacked Hourglass' in md
+            left = {'subject': 11, 'recording': 'Directions', 'camera': 1, 'frames': 24}
+            assert results[name]['left_out'] == [left]
+            assert 'S11 Directions camera 1 (24 frames)' in md and 'paper #1' in md and \
+                'Stacked Hourglass' in md
             recordings = json.load(open(run / 'recordings.json'))
-            assert {'subject': 11, 'recording': 'Directions', 'frames': 96} in \
-                recordings['test']['left_out']
-    assert results['sh']['frames']['All frames'] == results['gt']['frames']['All frames'] - 96
+            assert left in recordings['test']['left_out']
+    assert results['sh']['frames']['All frames'] == results['gt']['frames']['All frames'] - 24
     assert results['sh']['protocol1']['All frames'] > results['gt']['protocol1']['All frames']
 
 

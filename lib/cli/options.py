@@ -77,6 +77,9 @@ def contexts_from_arg(gpu):
 def setup_logging(log_file=None, debug=False):
     """Log to the console and, when given, to a file, in one format. The commands report through
     logging; only run() prints (the one-line error) and tools/bench.py prints its table."""
+    # A log file on a full disk: the next write of the command reports it in one line, so the
+    # logging module's own tracebacks would only repeat it.
+    logging.raiseExceptions = False
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

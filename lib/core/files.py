@@ -2,26 +2,47 @@
 JSON, and one JSON reader whose failures are PoseErrors."""
 import contextlib
 import json
+import math
 import os
+import tempfile
 
 from lib.core.errors import PoseError
+
+
+def check_output(path, option='output'):
+    """Refuse, before anything is written, an output that exists and is not a regular file (a
+    device such as /dev/null, a FIFO, a folder): writing would replace it. `option` names
+    the option or file in the message."""
+    if os.path.lexists(path) and not os.path.isfile(path):
+        kind = 'a folder' if os.path.isdir(path) else (
+            'a broken or looping link' if os.path.islink(path) else 'a device, FIFO or socket')
+        raise PoseError('%s %s: is %s, not a regular file; give a file name' % (option, path, kind))
 
 
 @contextlib.contextmanager
 def atomic_path(path, suffix='.tmp'):
     """Yield a temporary name beside `path` for the caller to write; rename it to `path` when the
     block ends without error, remove it when it fails. A killed or failing writer never leaves a
-    truncated file under the real name. `suffix` keeps the extension some writers insist on
-    (np.savez adds .npz to a name without it)."""
-    tmp = path + suffix
+    truncated file under the real name. The temporary name is new and unique (a hidden file in
+    the same folder), so it can never be an input of the command. `suffix` keeps the
+    extension some writers insist on (np.savez adds .npz to a name without it)."""
+    check_output(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.%s.' % os.path.basename(path)[:60],
+                               suffix=suffix)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)          # mkstemp's 0600 would make results private
     try:
         yield tmp
         os.replace(tmp, path)
     except BaseException as e:
         if os.path.exists(tmp):
             os.remove(tmp)
-        if isinstance(e, OSError) and not e.filename:
-            # A full disk seen by a library writer often names no file: name the one we write.
+        if isinstance(e, OSError) and (not e.filename or e.filename == tmp):
+            # A full disk seen by a library writer often names no file, or our temporary one:
+            # name the file the user asked for.
             raise OSError(e.errno, e.strerror or str(e), path) from e
         raise
 
@@ -32,9 +53,21 @@ def write_text(text, path):
         f.write(text)
 
 
+def finite_json(value):
+    """`value` with every float that is NaN or infinite replaced by None (JSON's null): JSON has
+    no such numbers, and a file holding them is not valid JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
+
+
 def write_json(value, path, indent=2):
-    """Write a JSON-serialisable value atomically."""
-    write_text(json.dumps(value, indent=indent), path)
+    """Write a JSON-serialisable value atomically, as valid JSON (non-finite numbers as null)."""
+    write_text(json.dumps(finite_json(value), indent=indent, allow_nan=False), path)
 
 
 def read_json(path):

@@ -7,6 +7,8 @@ values) is a PoseError naming the file and the key. dump_config writes a config 
 """
 import copy
 import math
+import os
+import reprlib
 
 import yaml
 from easydict import EasyDict
@@ -15,8 +17,68 @@ from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path
 
-
 SECTIONS = ('NETWORK', 'TRAIN', 'DATASET', 'TEST')
+# A config is a few dozen keys two levels deep: anything far beyond is not a config (and an
+# alias bomb or a deeply nested file would exhaust memory or the stack before it was refused).
+MAX_BYTES, MAX_DEPTH, MAX_ALIASES = 1 << 20, 20, 20
+
+
+class _Refused(yaml.YAMLError):
+    """Valid YAML that no config can be (a duplicate key, an alias bomb, deep nesting)."""
+
+
+class _CheckedLoader(yaml.SafeLoader):
+    """Safe loading that also refuses a key given twice in one mapping (the later would silently
+    win), more than MAX_ALIASES aliases and nesting deeper than MAX_DEPTH."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth, self._aliases = 0, 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _Refused('more than %d aliases (an alias bomb?)' % MAX_ALIASES)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused('nested deeper than %d levels' % MAX_DEPTH)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if key_node.tag == 'tag:yaml.org,2002:merge':
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _Refused('line %d: key %s given twice (first on line %d)'
+                                     % (line, key, seen[key]))
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path):
+    """The content of a YAML config file, read with _CheckedLoader; a PoseError naming the file
+    for anything unreadable, invalid, too large, too deep, aliased too often or duplicated."""
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            raise PoseError('%s: %d bytes, more than a config can be (at most %d)'
+                            % (path, os.path.getsize(path), MAX_BYTES))
+        with open(path) as f:
+            return yaml.load(f, Loader=_CheckedLoader)
+    except OSError as e:
+        raise PoseError('%s: cannot read config (%s)' % (path, e.strerror))
+    except UnicodeDecodeError:
+        raise PoseError('%s: not a text file' % path)
+    except _Refused as e:
+        raise PoseError('%s: refused (%s)' % (path, e))
+    except yaml.YAMLError as e:
+        raise PoseError('%s: not valid YAML (%s)' % (path, str(e).splitlines()[0]))
 
 
 def _check_and_merge(base, update, where):
@@ -62,11 +124,11 @@ def _checked_value(name, default, value):
     else:
         ok = isinstance(value, type(default))
     if not ok:
-        raise PoseError('config key %s: expected %s like %r, got %r'
-                        % (name, type(default).__name__, default, value))
+        raise PoseError('config key %s: expected %s like %r, got %s'
+                        % (name, type(default).__name__, default, reprlib.repr(value)))
     if name in CHOICES and value not in CHOICES[name]:
-        raise PoseError('config key %s: expected one of %s, got %r'
-                        % (name, ', '.join(CHOICES[name]), value))
+        raise PoseError('config key %s: expected one of %s, got %s'
+                        % (name, ', '.join(CHOICES[name]), reprlib.repr(value)))
     return value
 
 
@@ -104,8 +166,8 @@ def check_ranges(cfg):
     for name, (check, expected) in RANGES.items():
         section, key = name.split('.')
         if not check(cfg[section][key]):
-            raise PoseError('config key %s: expected %s, got %r'
-                            % (name, expected, cfg[section][key]))
+            raise PoseError('config key %s: expected %s, got %s'
+                            % (name, expected, reprlib.repr(cfg[section][key])))
 
 
 def merge_config(cfg, update):
@@ -118,13 +180,7 @@ def merge_config(cfg, update):
 
 def load_config(path, base):
     """`base` (an EasyDict of every key) overridden by the YAML file at `path` (safe loading)."""
-    try:
-        with open(path) as f:
-            update = yaml.safe_load(f)
-    except OSError as e:
-        raise PoseError('%s: cannot read config (%s)' % (path, e.strerror))
-    except yaml.YAMLError as e:
-        raise PoseError('%s: not valid YAML (%s)' % (path, str(e).splitlines()[0]))
+    update = read_yaml(path)
     if update is None:
         return copy.deepcopy(base)
     try:
@@ -159,13 +215,7 @@ def dump_config(cfg, path):
 def read_config(path):
     """A complete config saved by dump_config (a run's hyperParams.yaml), taken as it is: its
     own keys are the schema that later YAML files are checked against; ranges are checked."""
-    try:
-        with open(path) as f:
-            raw = yaml.safe_load(f)
-    except OSError as e:
-        raise PoseError('%s: cannot read config (%s)' % (path, e.strerror))
-    except yaml.YAMLError as e:
-        raise PoseError('%s: not valid YAML (%s)' % (path, str(e).splitlines()[0]))
+    raw = read_yaml(path)
     if not isinstance(raw, dict) or not all(isinstance(raw.get(s), dict) for s in SECTIONS):
         raise PoseError('%s: expected a config with sections %s' % (path, ', '.join(SECTIONS)))
     cfg = EasyDict(raw)

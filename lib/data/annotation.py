@@ -9,6 +9,7 @@ malformed; parse_subjects reads many in a pool of processes into the dataset arr
 import io
 import multiprocessing
 import os
+import signal
 import warnings
 
 import numpy as np
@@ -196,8 +197,9 @@ def list_sources(dataset_root, subjects):
     paths = [annotation_path(dataset_root, f) for f in folders]
     for f, p in zip(folders, paths):
         if os.path.lexists(p) and not os.path.isfile(p):
-            raise PoseError('%s: not a readable file (%s)' % (p, 'a folder' if os.path.isdir(p)
-                                                              else 'a broken or looping link'))
+            kind = ('a folder' if os.path.isdir(p) else 'a broken or looping link'
+                    if os.path.islink(p) else 'a device, FIFO or socket')
+            raise PoseError('%s: not a readable file (%s)' % (p, kind))
     missing = [f for f, p in zip(folders, paths) if not os.path.isfile(p)]
     if missing:
         if not os.path.isdir(os.path.join(dataset_root, 'annot')):
@@ -208,6 +210,10 @@ def list_sources(dataset_root, subjects):
         raise PoseError('%s/annot: %d of %d annotation folders missing for subjects %s: %s'
                         % (dataset_root, len(missing), len(folders), list(subjects), shown))
     return paths, ids
+
+
+def _ignore_interrupts():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _parse_file(job):
@@ -231,7 +237,9 @@ def parse_subjects(paths, ids, distortion, progress=None, workers=None):
     counts = [read_frame_count(p) for p in paths]
     jobs = [(p, distortion) for p in paths]
     workers = min(workers or os.cpu_count() or 1, len(jobs))
-    pool = multiprocessing.get_context('fork').Pool(workers) if workers > 1 else None
+    # The workers ignore Ctrl-C: the parent alone gets it, ends the pool and reports it once.
+    pool = (multiprocessing.get_context('fork').Pool(workers, initializer=_ignore_interrupts)
+            if workers > 1 else None)
     try:
         views = pool.imap(_parse_file, jobs, chunksize=2) if pool else map(_parse_file, jobs)
         data = assemble(counts, ids, views, progress)

@@ -9,8 +9,8 @@ Rows are ordered by recording (subject, action, subaction, camera) then frame.
 import numpy as np
 
 from lib.core import h36m
-from lib.data.cameras import project, world_to_camera
 from lib.core.errors import PoseError
+from lib.data.cameras import project, world_to_camera
 
 ARRAY_KEYS = ('pose3d', 'pose2d', 'ids', 'centre')
 # The recordings: 'rec_ids' (R, 3) subject, action, subaction and 'rec_names' (R,) the names the
@@ -22,12 +22,33 @@ MAX_MM = 1e6
 ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
 
 
+def check_arrays(data, where):
+    """Refuse dataset arrays that are not what every source gives: a dict with ARRAY_KEYS of
+    one length (at least one frame) and these shapes."""
+    shapes = {'pose3d': (17, 3), 'pose2d': (17, 2), 'ids': (5,), 'centre': (2,)}
+    if not isinstance(data, dict) or any(k not in data for k in ARRAY_KEYS):
+        raise PoseError('%s: expected the dataset arrays, a dict of %s (lib.data.arrays)'
+                        % (where, ', '.join(ARRAY_KEYS)))
+    for key, shape in shapes.items():
+        if np.ndim(data[key]) != 1 + len(shape) or np.shape(data[key])[1:] != shape:
+            raise PoseError('%s: %s has shape %s, expected (N, %s)'
+                            % (where, key, np.shape(data[key]), ', '.join(map(str, shape))))
+    if len({len(data[k]) for k in ARRAY_KEYS}) != 1 or not len(data['ids']):
+        raise PoseError('%s: expected arrays of one length, at least one frame; got %s'
+                        % (where, {k: len(data[k]) for k in ARRAY_KEYS}))
+
+
 def every_nth(data, every):
     """The rows of dataset arrays whose frame index is a multiple of `every` (1: all), as
     papers that evaluate every N-th frame do."""
     if every == 1:
         return data
     keep = data['ids'][:, 4] % every == 0
+    longest = int(data['ids'][:, 4].max()) + 1 if len(data['ids']) else 0
+    if longest <= every:
+        raise PoseError('TEST.every %d: keeps one frame of each recording (the longest has %d '
+                        'frames), and the velocity error needs two; choose at most %d'
+                        % (every, longest, max(1, longest - 1)))
     return {k: (v[keep] if k in ARRAY_KEYS else v) for k, v in data.items()}
 
 

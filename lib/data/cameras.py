@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from lib.core.errors import PoseError
+from lib.core.h36m import CAMERA_IDS
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,14 @@ def load_h36m_cameras(path):
         with open(path) as f:
             raw = json.load(f)
         cameras = {}
+        if len(raw['intrinsic']) != len(CAMERA_IDS):
+            raise PoseError('%s: %d cameras under "intrinsic", expected the 4 of Human3.6M'
+                            % (path, len(raw['intrinsic'])))
         for subject_key, extrinsics in raw['extrinsic'].items():
             subject = int(subject_key.lstrip('S'))
+            if len(extrinsics) != len(CAMERA_IDS):
+                raise PoseError('%s: %s has %d cameras under "extrinsic", expected 4'
+                                % (path, subject_key, len(extrinsics)))
             cameras[subject] = []
             for intrinsic, extrinsic in zip(raw['intrinsic'], extrinsics):
                 cameras[subject].append({
@@ -177,9 +184,37 @@ def save_cameras_h5(cameras, path):
                                      dtype=np.float64).reshape(-1, 1)
 
 
+SHAPES = {'R': (3, 3), 'T': (3,), 'f': (2,), 'c': (2,), 'k': (3,), 'p': (2,)}
+
+
+def check_cameras(cameras, path):
+    """Refuse cameras that cannot project right, whatever file they came from: every subject
+    must have the 4 Human3.6M cameras, each with finite values of the right shapes, a rotation
+    (R R^T = I, det R = +1), focal lengths and an image size > 0. Returns `cameras`."""
+    if not cameras:
+        raise PoseError('%s: no subject has cameras' % path)
+    for subject, cams in cameras.items():
+        if len(cams) != len(CAMERA_IDS):
+            raise PoseError('%s: subject %s has %d cameras, expected the 4 of Human3.6M'
+                            % (path, subject, len(cams)))
+        for j, cam in enumerate(cams, start=1):
+            where = '%s: subject %s camera %d' % (path, subject, j)
+            for key, shape in SHAPES.items():
+                value = np.asarray(cam[key])
+                if value.shape != shape or not np.all(np.isfinite(value)):
+                    raise PoseError('%s: %s must be %s finite numbers, got shape %s'
+                                    % (where, key, shape, value.shape))
+            rot = np.asarray(cam['R'])
+            if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-3) or np.linalg.det(rot) < 0:
+                raise PoseError('%s: R is not a rotation (R R^T = I and det R = +1)' % where)
+            if not (np.all(np.asarray(cam['f']) > 0) and cam['width'] > 0 and cam['height'] > 0):
+                raise PoseError('%s: the focal lengths and the image size must be > 0' % where)
+    return cameras
+
+
 def load_cameras(path):
     """The cameras of DATASET.cameras: a .h5 file (the original's) or a .json file
-    (VideoPose3D's layout)."""
+    (VideoPose3D's layout), checked (check_cameras)."""
     if path.endswith('.h5'):
-        return load_cameras_h5(path)
-    return load_h36m_cameras(path)
+        return check_cameras(load_cameras_h5(path), path)
+    return check_cameras(load_h36m_cameras(path), path)

@@ -19,10 +19,10 @@ from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path
 from lib.core.h36m import CAMERA_IDS
-from lib.data.arrays import ARRAY_KEYS
-from lib.data.world import (load_pickled_npz, number_subactions, parse_action_name,
-                            recordings_only, subject_key)
 from lib.core.layouts import layout_names, to_h36m
+from lib.data.arrays import ARRAY_KEYS
+from lib.data.world import (load_pickled_npz, npz_keys, number_subactions, parse_action_name,
+                            recordings_only, subject_key)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,8 @@ def _read_sh_file(path):
 
 def read_sh_folders(root, folder, subjects):
     """{subject: {recording name: ([4 arrays (N, 16, 2) px, cameras 1..4], file)}} from the
-    original's S<k>/<folder>/<Action>.<camera id>.h5 files."""
+    original's S<k>/<folder>/<Action>.<camera id>.h5 files. A camera without a file is None in
+    the list (the real release lacks S11 Directions.54138969.h5: a corrupt video)."""
     out = {}
     for s in subjects:
         pattern = os.path.join(root, 'S%d' % s, folder, '*.h5')
@@ -75,11 +76,8 @@ def read_sh_folders(root, folder, subjects):
                                 % (f, ', '.join(CAMERA_IDS)))
             per_name.setdefault(stem, [None] * 4)[CAMERA_IDS.index(camera)] = (_read_sh_file(f), f)
         for stem, cams in per_name.items():
-            if any(c is None for c in cams):
-                lacking = [CAMERA_IDS[i] for i, c in enumerate(cams) if c is None]
-                raise PoseError('%s: %s has no file for camera %s'
-                                % (os.path.dirname(pattern), stem, ', '.join(lacking)))
-            out.setdefault(s, {})[stem] = ([c[0] for c in cams], cams[0][1])
+            out.setdefault(s, {})[stem] = ([c and c[0] for c in cams],
+                                           [c and c[1] for c in cams])
     return out, 'sh16'
 
 
@@ -87,14 +85,15 @@ def read_videopose3d_2d(path, subjects):
     """{subject: {recording name: ([4 arrays (N, J, 2) px], file)}} and the layout its
     metadata names (an unknown or missing one is an error)."""
     positions = load_pickled_npz(path, 'positions_2d')
-    try:
+    if 'metadata' in npz_keys(path):
         metadata = load_pickled_npz(path, 'metadata')
-    except PoseError:
-        metadata = None
-    if metadata is None:
+    else:
         # Files written before VideoPose3D added metadata hold Human3.6M-ordered 17 joints.
         metadata = {'layout_name': 'h36m', 'num_joints': 17}
-    key = (str(metadata.get('layout_name')), int(metadata.get('num_joints', -1)))
+    joints = metadata.get('num_joints', -1)
+    if isinstance(joints, bool) or not isinstance(joints, (int, np.integer)):
+        raise PoseError('%s: metadata num_joints is %r, expected a whole number' % (path, joints))
+    key = (str(metadata.get('layout_name')), int(joints))
     if key not in VP3D_LAYOUTS:
         raise PoseError('%s: metadata names layout %s with %s joints, none this project reads '
                         '(%s)' % (path, key[0], key[1], ', '.join('%s/%d' % k for k in VP3D_LAYOUTS)))
@@ -102,7 +101,15 @@ def read_videopose3d_2d(path, subjects):
     for s in subjects:
         if subject_key(s) not in positions:
             raise PoseError('%s: subject S%d missing' % (path, s))
-        out[s] = {name: (cams, path) for name, cams in positions[subject_key(s)].items()}
+        recordings = positions[subject_key(s)]
+        if not isinstance(recordings, dict):
+            raise PoseError('%s: S%d is a %s, expected a dict of recordings'
+                            % (path, s, type(recordings).__name__))
+        for name, cams in recordings.items():
+            if not isinstance(cams, (list, tuple)):
+                raise PoseError('%s: S%d %s is a %s, expected a list of 4 cameras\' arrays'
+                                % (path, s, name, type(cams).__name__))
+        out[s] = {name: (list(cams), [path] * len(cams)) for name, cams in recordings.items()}
     return out, VP3D_LAYOUTS[key]
 
 
@@ -150,16 +157,24 @@ def read_detections(root, name, subjects):
 
 
 def _place_recording(pose2d, ids, rows, found, layout, label):
-    """Write one recording's detections `found` ([4 arrays (N, J, 2) px], file) into the rows
-    `rows` of pose2d (M, 17, 2), camera by camera and frame by frame (ids (M, 5))."""
-    cams, path = found
+    """Write one recording's detections `found` ([4 arrays (N, J, 2) px, or None for a camera
+    without detections], [the file of each]) into the rows `rows` of pose2d (M, 17, 2), camera
+    by camera and frame by frame (ids (M, 5)). Returns the cameras without detections."""
+    cams, paths = found
     if len(cams) != len(h36m.CAMERAS):
-        raise PoseError('%s: %s: %d cameras, expected 4' % (path, label, len(cams)))
+        raise PoseError('%s: %s: %d cameras, expected 4' % (paths[0], label, len(cams)))
     joints = len(layout_names(layout))
+    lacking = []
     for c in h36m.CAMERAS:
         rows_c = rows[ids[rows, 3] == c]
-        det = np.asarray(cams[c - 1], dtype=np.float64)
-        where = '%s: %s camera %d' % (path, label, c)
+        if cams[c - 1] is None:
+            lacking.append(c)
+            continue
+        where = '%s: %s camera %d' % (paths[c - 1], label, c)
+        try:
+            det = np.asarray(cams[c - 1], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise PoseError('%s: not an array of numbers' % where)
         if det.ndim != 3 or det.shape[1:] != (joints, 2):
             raise PoseError('%s: shape %s, expected (N, %d, 2) for layout %s'
                             % (where, det.shape, joints, layout))
@@ -167,6 +182,7 @@ def _place_recording(pose2d, ids, rows, found, layout, label):
             raise PoseError('%s: %d frames, shorter than the %d of the 3D'
                             % (where, len(det), len(rows_c)))
         pose2d[rows_c] = to_17_joints(det[ids[rows_c, 4]], layout, where)
+    return lacking
 
 
 def apply_detections(data, root, name, subjects):
@@ -174,8 +190,8 @@ def apply_detections(data, root, name, subjects):
 
     Recordings are paired by their names (recording_key) when the 3D source has names (every
     source but the annotation folders, whose recordings are paired by subaction number). A
-    3D recording without detections is left out with a warning and listed in the returned
-    data's 'left_out'; a detection sequence longer than the 3D is cut to it; a shorter one, a
+    3D recording without detections, or a camera of one without them, is left out with a warning
+    and listed in the returned data's 'left_out'; a detection sequence longer than the 3D is cut to it; a shorter one, a
     missing subject, a camera missing or a wrong joint count is a PoseError naming the
     file, subject and recording."""
     detections, layout = read_detections(root, name, subjects)
@@ -204,8 +220,14 @@ def apply_detections(data, root, name, subjects):
                 left_out.append({'subject': s, 'recording': label, 'frames': int(len(rows_su))})
                 keep[rows_su] = False
                 continue
-            _place_recording(pose2d, data['ids'], rows_su, found[det_name], layout,
-                             'S%d %s' % (s, det_name))
+            for c in _place_recording(pose2d, data['ids'], rows_su, found[det_name], layout,
+                                      'S%d %s' % (s, det_name)):
+                rows_c = rows_su[keys[rows_su, 3] == c]
+                log.warning('S%d %s camera %d (%s): no %s detections; left out (%d frames)', s,
+                            label, c, CAMERA_IDS[c - 1], name, len(rows_c))
+                left_out.append({'subject': s, 'recording': label, 'camera': c,
+                                 'frames': int(len(rows_c))})
+                keep[rows_c] = False
     out = {k: (v[keep] if k in ARRAY_KEYS else v) for k, v in data.items()}
     out['pose2d'] = pose2d[keep]
     out['left_out'] = left_out
@@ -219,6 +241,8 @@ def write_sh_files(subject_dir, name, by_folder):
     import h5py
     for folder, per_camera in by_folder.items():
         for cam_id, det in zip(CAMERA_IDS, per_camera):
+            if det is None:                  # no file for this camera, as in the real release
+                continue
             path = os.path.join(subject_dir, folder, '%s.%s.h5' % (name.replace(' ', '_'), cam_id))
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with atomic_path(path) as tmp, h5py.File(tmp, 'w') as f:

@@ -22,10 +22,12 @@ from lib.data.annotation import annotation_path, folder_name, write_annotation
 from lib.data.cameras import (DEFAULT_CAMERAS, load_h36m_cameras, project, save_cameras_h5,
                               world_to_camera)
 from lib.data.dataset import SOURCES
+from lib.data.detections import write_sh_files
 from lib.data.motion import (ANKLE_HEIGHT, FPS, LIMITS, PARENTS_32, action_angles, rotation,
                              smooth_noise, subject_proportions)
-from lib.data.detections import write_sh_files
 from lib.data.world import save_npz, write_cdf, write_h5
+
+
 def _root_path(n, speed, drift, rng):
     """Root position (n, 2) mm on the floor plane and heading (n,) radians."""
     if speed > 0:
@@ -121,8 +123,9 @@ IRREGULAR_NAMES = {
     11: {'Sitting': ('Sitting 1', 'Sitting 2'), 'Phoning': ('Phoning 2', 'Phoning 3'),
          'Waiting': ('Waiting', 'Waiting 3')},
 }
-# S11's first Directions recording has no detections in the real data (a corrupt video).
-NO_DETECTIONS = {(11, 2, 1)}
+# Recordings whose Stacked Hourglass detections lack a camera in the real data: S11's first
+# Directions has no file for camera 1 (54138969; a corrupt video), the other three exist.
+NO_DETECTIONS = {(11, 2, 1): (1,)}
 # Stacked Hourglass order (lib.core.layouts.LAYOUTS['sh16']) as indices of the 17 joints.
 SH_FROM_H36M = [3, 2, 1, 4, 5, 6, 0, 7, 8, 10, 16, 15, 14, 11, 12, 13]
 
@@ -192,11 +195,12 @@ def generate(out_dir, frames=200, seed=0, subjects=h36m.SUBJECTS, cameras_path=D
         if 'h5' in formats or 'orig' in formats:       # the original's 3D files are these
             write_h5(os.path.join(out_dir, 'S%d' % s, 'MyPoses', '3D_positions', name + '.h5'),
                       poses)
-        if 'orig' in formats and (s, a, u) not in NO_DETECTIONS:
+        if 'orig' in formats:
             rng = np.random.default_rng([seed, s, a, u, 3])
+            lacking = NO_DETECTIONS.get((s, a, u), ())
             write_sh_files(os.path.join(out_dir, 'S%d' % s), name, {
-                folder: [det[:len(poses), SH_FROM_H36M] for det in
-                         detections(poses, cameras[s], rng, scale)]
+                folder: [None if c in lacking else det[:len(poses), SH_FROM_H36M]
+                         for c, det in zip(h36m.CAMERAS, detections(poses, cameras[s], rng, scale))]
                 for folder, scale in (('StackedHourglass', 1.6),
                                       ('StackedHourglassFineTuned240', 1.0))})
         if detections_name:

@@ -16,7 +16,9 @@ not recordings (a release's '_ALL' files) are skipped with one log line.
 import glob
 import logging
 import os
+import pickle
 import re
+import zipfile
 
 import numpy as np
 
@@ -34,7 +36,7 @@ ACTION_BY_NAME = {name: a for a, name in h36m.ACTIONS.items()}
 
 def parse_action_name(name):
     """'Directions 1' -> (2, 1) = (action id, number after the name, 0 when none)."""
-    m = re.fullmatch(r'\s*([A-Za-z]+)\s*(\d*)\s*', name)
+    m = re.fullmatch(r'\s*([A-Za-z]+)\s*(\d*)\s*', name) if isinstance(name, str) else None
     base = ALIASES.get(m.group(1), m.group(1)) if m else None
     if base not in ACTION_BY_NAME:
         raise ValueError(name)
@@ -60,21 +62,67 @@ def number_subactions(names, where):
     return out
 
 
+class _PlainDataUnpickler(pickle.Unpickler):
+    """Builds only what VideoPose3D's files hold: dicts, lists, strings, numbers and numpy
+    arrays and dtypes. Any other class or function in the pickle (a way to run code) is refused
+    before it is called."""
+
+    ALLOWED = {('numpy.core.multiarray', '_reconstruct'), ('numpy.core.multiarray', 'scalar'),
+               ('numpy.core.numeric', '_frombuffer'), ('numpy', 'ndarray'), ('numpy', 'dtype'),
+               ('collections', 'OrderedDict')}
+
+    def find_class(self, module, name):
+        # numpy 2 writes numpy._core where numpy 1.x has numpy.core: the same functions.
+        module = module.replace('numpy._core', 'numpy.core', 1)
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError('refused %s.%s: only plain data (dicts, lists, strings, '
+                                         'numbers, numpy arrays) is read' % (module, name))
+        return super().find_class(module, name)
+
+
+def _read_npz_member(path, key):
+    """The array stored under `key` in the npz at `path`; object arrays through
+    _PlainDataUnpickler, never through numpy's own unrestricted unpickling."""
+    with zipfile.ZipFile(path) as archive:
+        names = [n[:-4] for n in archive.namelist() if n.endswith('.npy')]
+        if key not in names:
+            raise PoseError('%s: no key %r (keys: %s)' % (path, key, ', '.join(names)))
+        with archive.open(key + '.npy') as f:
+            version = np.lib.format.read_magic(f)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError('.npy format version %s' % (version,))
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            _, _, dtype = read_header(f)
+            if not dtype.hasobject:
+                f.seek(0)
+                return np.lib.format.read_array(f, allow_pickle=False)
+            return _PlainDataUnpickler(f).load()
+
+
+def npz_keys(path):
+    """The names of the arrays in an npz file; a PoseError when it is not one."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [n[:-4] for n in archive.namelist() if n.endswith('.npy')]
+    except (OSError, zipfile.BadZipFile) as e:
+        raise PoseError('%s: not a readable npz file (%s)' % (path, e))
+
+
 def load_pickled_npz(path, key):
-    """One key of VideoPose3D's npz files, which hold pickled dicts: pickling is allowed here,
-    for this format only (the annotation folders and our caches never use it)."""
+    """One key of VideoPose3D's npz files, which hold pickled dicts: unpickled by a restricted
+    unpickler that builds plain data only (files written under numpy 1 or 2 alike)."""
     if not os.path.isfile(path):
         raise PoseError('%s: no such file' % path)
     try:
-        with np.load(path, allow_pickle=True) as z:
-            if key not in z.files:
-                raise PoseError('%s: no key %r (keys: %s)' % (path, key, ', '.join(z.files)))
-            value = z[key]
-    except ModuleNotFoundError as e:
-        raise PoseError('%s: written by a newer numpy (%s); re-save it with numpy < 2' % (path, e))
-    except (OSError, ValueError) as e:
-        raise PoseError('%s: not a readable npz file (%s)' % (path, e))
-    value = value.item() if value.dtype == object and value.shape == () else value
+        value = _read_npz_member(path, key)
+    except pickle.UnpicklingError as e:
+        raise PoseError('%s: %s holds more than plain data (%s)' % (path, key, e))
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, TypeError, AttributeError,
+            IndexError, KeyError) as e:
+        raise PoseError('%s: not a readable npz file (%s: %s)' % (path, type(e).__name__, e))
+    if isinstance(value, np.ndarray) and value.dtype == object and value.shape == ():
+        value = value.item()
     if not isinstance(value, dict):
         raise PoseError('%s: %s is not a dict of subjects' % (path, key))
     return value
@@ -94,14 +142,32 @@ def read_videopose3d(root, subjects):
         if subject_key(s) not in positions:
             raise PoseError('%s: subject %s missing' % (path, subject_key(s)))
         recordings = positions[subject_key(s)]
+        if not isinstance(recordings, dict):
+            raise PoseError('%s: S%d is a %s, expected a dict of recordings'
+                            % (path, s, type(recordings).__name__))
         numbering = number_subactions(list(recordings), '%s S%d' % (path, s))
         for name, world in recordings.items():
-            world = np.asarray(world, dtype=np.float64)
-            if world.ndim != 3 or world.shape[1:] != (32, 3):
-                raise PoseError('%s: S%d %s has shape %s, expected (N, 32, 3)'
-                                % (path, s, name, world.shape))
+            world = _pose_array(world, '%s: S%d %s' % (path, s, name), (32, 3))
             out.append((s, *numbering[name], world * 1000.0, path, name))
     return out
+
+
+def _pose_array(value, where, shape):
+    """`value` as a finite float64 array (N, *shape); a PoseError naming `where` and what is
+    wrong (not numbers, the shape, NaN or infinity) otherwise."""
+    if isinstance(value, (str, bytes, dict)):
+        raise PoseError('%s: a %s, expected an array (N, %s)'
+                        % (where, type(value).__name__, ', '.join(map(str, shape))))
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PoseError('%s: not an array of numbers' % where)
+    if array.ndim != 1 + len(shape) or array.shape[1:] != shape:
+        raise PoseError('%s: shape %s, expected (N, %s)'
+                        % (where, array.shape, ', '.join(map(str, shape))))
+    if not np.all(np.isfinite(array)):
+        raise PoseError('%s: NaN or infinity among the poses' % where)
+    return array
 
 
 def _per_file_reader(root, subjects, folder, ext, read_one):
@@ -115,11 +181,8 @@ def _per_file_reader(root, subjects, folder, ext, read_one):
                                  os.path.dirname(pattern))
         numbering = number_subactions(list(names), os.path.dirname(pattern))
         for name, f in names.items():
-            flat = read_one(f)
-            if flat.ndim != 2 or flat.shape[1] != 96 or not np.all(np.isfinite(flat)):
-                raise PoseError('%s: expected finite poses of 96 numbers, got shape %s'
-                                % (f, flat.shape))
-            out.append((s, *numbering[name], flat.reshape(-1, 32, 3).astype(np.float64), f, name))
+            flat = _pose_array(read_one(f), f, (96,))
+            out.append((s, *numbering[name], flat.reshape(-1, 32, 3), f, name))
     return out
 
 
@@ -143,18 +206,27 @@ def recordings_only(files, where, recording=lambda name: name):
 def _read_cdf(path):
     import cdflib
     try:
-        pose = cdflib.CDF(path).varget('Pose')
+        pose = np.asarray(cdflib.CDF(path).varget('Pose'))
     except Exception as e:          # cdflib raises plain Exceptions of several kinds
         raise PoseError('%s: cannot read variable Pose (%s)' % (path, e))
-    return np.asarray(pose, dtype=np.float64).reshape(-1, 96)
+    if pose.ndim not in (2, 3) or pose.shape[-1] != 96 or (pose.ndim == 3 and pose.shape[0] != 1):
+        raise PoseError('%s: Pose has shape %s, expected (1, N, 96)' % (path, pose.shape))
+    return pose.reshape(-1, 96)
 
 
 def _read_h5(path):
     import h5py
     try:
         with h5py.File(path, 'r') as f:
-            return np.asarray(f['3D_positions'], dtype=np.float64).T
-    except (OSError, KeyError) as e:
+            data = f.get('3D_positions')
+            if not isinstance(data, h5py.Dataset):
+                raise PoseError('%s: 3D_positions is %s, expected a dataset (96, N)'
+                                % (path, 'missing' if data is None else 'a group'))
+            if data.ndim != 2 or data.shape[0] != 96:
+                raise PoseError('%s: 3D_positions has shape %s, expected (96, N)'
+                                % (path, data.shape))
+            return np.asarray(data, dtype=np.float64).T
+    except (OSError, TypeError, ValueError) as e:
         raise PoseError('%s: cannot read dataset 3D_positions (%s)' % (path, e))
 
 

@@ -1,10 +1,10 @@
 """From pose arrays to predictions and errors with a trained network and its statistics."""
 import numpy as np
 
-from lib.eval.metrics import protocol_errors, velocity_errors
 from lib.codec import network_targets, targets_to_pose
-from lib.eval.prediction import finish_poses, start_poses
 from lib.core.progress import progress
+from lib.eval.metrics import protocol_errors, velocity_errors
+from lib.eval.prediction import finish_poses, start_poses
 
 CHUNK = 16384   # frames scored by numpy while MXNet computes the next chunk's predictions
 

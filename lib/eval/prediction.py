@@ -7,9 +7,9 @@ camera frame, relative to the pelvis, with the pelvis at 0.
 import mxnet as mx
 import numpy as np
 
-from lib.core import h36m
 from lib.codec import (flip_inputs, flip_targets, network_inputs, normalize, targets_to_pose,
                        unnormalize)
+from lib.core import h36m
 
 
 def launch_forward(net, inputs, context, batch_size):

@@ -3,8 +3,10 @@ the paper's rows), per joint and per axis."""
 import hashlib
 import json
 
-from lib.core.settings import to_plain
+import numpy as np
+
 from lib.core import h36m
+from lib.core.settings import to_plain
 from lib.eval.metrics import by_action, by_group, frame_counts
 
 CONVENTION = ('Protocol #1 (MPJPE) is averaged over 17 joints with the root counted as zero '
@@ -93,12 +95,21 @@ def format_table(results):
               % (axes['x'], axes['y'], axes['z'])]
     if results.get('left_out'):
         lines += ['', 'Left out (no 2D input): ' + left_out_text(results['left_out'])]
+    if results.get('trained_on'):
+        lines = ['WARNING: ' + trained_on_text(results['trained_on']) + '.', ''] + lines
     return lines
 
 
+def trained_on_text(subjects):
+    """The warning for test subjects that the model was also trained on."""
+    return ('subjects %s were also in the training set, so these numbers are (partly) errors on '
+            'training data, not a test' % ', '.join('S%d' % s for s in subjects))
+
+
 def left_out_text(left_out):
-    return '; '.join('S%d %s (%d frames)' % (r['subject'], r['recording'], r['frames'])
-                     for r in left_out)
+    return '; '.join('S%d %s%s (%d frames)' % (
+        r['subject'], r['recording'], ' camera %d' % r['camera'] if 'camera' in r else '',
+        r['frames']) for r in left_out)
 
 
 def variant_tag(test_cfg, overridden=None):
@@ -122,8 +133,8 @@ def results_stem(model_path, tag=''):
 
 
 def _row(label, values, digits=1):
-    return '| %s | %s |' % (label, ' | '.join('-' if v is None else '%.*f' % (digits, v)
-                                             for v in values))
+    return '| %s | %s |' % (label, ' | '.join(
+        '-' if v is None or not np.isfinite(v) else '%.*f' % (digits, v) for v in values))
 
 
 def format_markdown(results, title, test_2d='gt'):
@@ -157,6 +168,8 @@ def format_markdown(results, title, test_2d='gt'):
                      'ground truth and Stacked Hourglass detections).' % test_2d)
     if results.get('left_out'):
         notes.append('Left out, for want of 2D input: %s.' % left_out_text(results['left_out']))
+    if results.get('trained_on'):
+        notes.insert(0, '**Training-set error**: %s.' % trained_on_text(results['trained_on']))
     return '\n'.join(['# %s' % title, '', head, rule] + rows +
                       ['', 'Errors in mm (MPJVE in mm/frame, 3DPCK in %%, AUC from 0 to 1) over '
                        '%d test frames (%s). %s' % (results['frames']['All frames'],

@@ -13,32 +13,42 @@ import os
 import mxnet as mx
 import numpy as np
 
-from lib.codec import load_stats
+from lib.codec import check_stats, load_stats
 from lib.core import h36m, layouts
 from lib.core.errors import PoseError
-from lib.data.arrays import every_nth
+from lib.data.arrays import check_arrays, every_nth
 from lib.eval.evaluation import evaluate, ground_truth_poses
 from lib.eval.metrics import protocol_errors, velocity_errors
 from lib.eval.prediction import predict_poses
 from lib.eval.report import summarize
-from lib.infer.pipeline import lift_file, lift_track
+from lib.infer.pipeline import check_lift_options, lift_file, lift_track
 from lib.model.network import build_network, fold_batchnorm
 from lib.train import runs
 
 
 def device_context(device):
-    """'cpu', 'gpu', 'gpu:1', an int GPU id (-1 for the CPU) or an mx.Context -> mx.Context."""
+    """'cpu', 'gpu', 'gpu:1', an int GPU id (-1 for the CPU) or an mx.Context -> mx.Context; a
+    GPU that MXNet does not see (or a CPU build of MXNet) is a PoseError."""
     if isinstance(device, mx.Context):
         return device
+    gpu = None
     if isinstance(device, int) and not isinstance(device, bool):
-        return mx.cpu() if device < 0 else mx.gpu(device)
+        if device < 0:
+            return mx.cpu()
+        gpu = device
     text = str(device).strip().lower()
     if text == 'cpu':
         return mx.cpu()
-    if text.startswith('gpu'):
+    if gpu is None and text.startswith('gpu'):
         rest = text[3:].lstrip(':')
-        if rest == '' or rest.isdigit():
-            return mx.gpu(int(rest or 0))
+        gpu = int(rest or 0) if rest == '' or rest.isdigit() else None
+    if gpu is not None:
+        available = mx.context.num_gpus()
+        if gpu >= available:
+            raise PoseError('device %r: MXNet sees %d GPU(s)%s; use device=\'cpu\''
+                            % (device, available, ' (a CPU build of MXNet?)' if not available
+                               else ''))
+        return mx.gpu(gpu)
     raise PoseError('device %r: expected cpu, gpu, gpu:N or an mx.Context' % (device,))
 
 
@@ -70,6 +80,13 @@ class Lifter:
         <model>_meanstd.npz that test.py writes when it recomputes them. `defaults`
         (config.default_config(), as the commands pass) fill keys that a run saved by an
         earlier version lacks, and are the config of a seed checkpoint."""
+        if isinstance(cfg_files, (str, bytes, os.PathLike)):
+            raise PoseError('cfg_files: expected a list of YAML paths, got one path %r; pass [%r]'
+                            % (cfg_files, cfg_files))
+        if os.path.isdir(str(model_path)):
+            raise PoseError('%s: a folder; give the .params file of a run (e.g. %s)'
+                            % (model_path, os.path.join(str(model_path), 'Model_epoch200.params')))
+        context = device_context(device)
         cfg, run_stats = runs.load_run(model_path, list(cfg_files), defaults)
         if stats is None and run_stats is None:
             stats = runs.seed_stats_path(model_path)
@@ -77,10 +94,12 @@ class Lifter:
                 raise PoseError('%s: a seed checkpoint has no statistics beside it; run test.py '
                                 'on it once (it recomputes them from the training subjects and '
                                 'writes %s) or pass them' % (model_path, stats))
-        if isinstance(stats, str):
+        if isinstance(stats, (str, os.PathLike)):
             stats = load_stats(stats)
+        elif stats is not None:
+            stats = check_stats(stats, 'stats')
         stats = stats if stats is not None else run_stats
-        return cls(cfg, stats, model_path, device_context(device))
+        return cls(cfg, stats, model_path, context)
 
     def predict(self, pose2d, centre=None, flip=False):
         """2D poses (N, 17, 2) pixels in Human3.6M order -> 3D (N, 17, 3) mm float32, camera
@@ -92,6 +111,14 @@ class Lifter:
                             % (h36m.NUM_JOINTS, pose2d.shape))
         if not np.all(np.isfinite(pose2d)):
             raise PoseError('pose2d: NaN or infinity among the inputs')
+        if flip:
+            if centre is None:
+                raise PoseError('centre: flip mirrors about each frame\'s principal point; pass '
+                                'centre, (N, 2) pixels')
+            centre = np.asarray(centre, dtype=np.float32)
+            if centre.shape != (len(pose2d), 2) or not np.all(np.isfinite(centre)):
+                raise PoseError('centre: expected (%d, 2) finite pixels, got shape %s'
+                                % (len(pose2d), centre.shape))
         return predict_poses(self.net, pose2d, self.stats, self.context, self.cfg.TEST.batchsize,
                              centre, flip)
 
@@ -103,6 +130,9 @@ class Lifter:
         filled over time (lib.infer.keypoints.prepare_track; a frame with more than `max_missing`
         input joints missing is left out and comes back as NaN); rescale (default: for every layout but h36m) moves
         each frame into the training set's pixel scale."""
+        check_lift_options(min_confidence, max_missing)
+        if isinstance(layout, (tuple, list)):
+            layout = layouts.layout_from_names(list(layout), 'layout')
         if rescale is None:
             rescale = layout != 'h36m'
         track, pose3d = lift_track(self, layouts.to_h36m(points, layout, min_confidence),
@@ -123,6 +153,7 @@ class Lifter:
         lib.eval.report.summarize, per-frame errors of lib.eval.evaluation.evaluate, predictions
         (M, 17, 3) mm), the last two for the rows of lib.data.arrays.every_nth(data, every)."""
         test_cfg = test_cfg or self.cfg.TEST
+        check_arrays(data, 'data')
         data = every_nth(data, test_cfg.every)
         errors, pred = evaluate(self.net, data, self.stats, self.context, test_cfg)
         return summarize(errors, data['ids'], test_cfg.every), errors, pred
@@ -131,7 +162,19 @@ class Lifter:
 def score(pred3d, pose3d, ids):
     """Predictions (N, 17, 3) mm (root-relative) against camera-frame ground truth (N, 17, 3) mm
     with ids (N, 5) (lib.data.arrays) -> the results dict of lib.eval.report.summarize."""
+    pred3d, pose3d, ids = np.asarray(pred3d), np.asarray(pose3d), np.asarray(ids)
+    shapes = {'pred3d': (pred3d, 3), 'pose3d': (pose3d, 3)}
+    for name, (value, dims) in shapes.items():
+        if value.ndim != 3 or value.shape[1:] != (h36m.NUM_JOINTS, dims):
+            raise PoseError('%s: expected shape (N, %d, 3), got %s'
+                            % (name, h36m.NUM_JOINTS, value.shape))
+    if ids.ndim != 2 or ids.shape[1] != 5:
+        raise PoseError('ids: expected shape (N, 5) (subject, action, subaction, camera, frame), '
+                        'got %s' % (ids.shape,))
+    if not len(pred3d) == len(pose3d) == len(ids) or not len(ids):
+        raise PoseError('pred3d, pose3d, ids: expected the same number of frames, at least one; '
+                        'got %d, %d and %d' % (len(pred3d), len(pose3d), len(ids)))
     gt = ground_truth_poses(pose3d)
     errors = protocol_errors(pred3d, gt)
-    errors['mpjve'] = velocity_errors(pred3d, gt, np.asarray(ids))
-    return summarize(errors, np.asarray(ids))
+    errors['mpjve'] = velocity_errors(pred3d, gt, ids)
+    return summarize(errors, ids)

@@ -79,6 +79,23 @@ class LiftResult:
                     people=[p.to_json(self.labels) for p in self.people])
 
 
+def check_lift_options(min_confidence=0.1, max_missing=4, person='all', rescale='auto',
+                       smooth=0.0):
+    """The options of lift_file and Lifter.lift, each a PoseError naming it when out of range."""
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+    if not (number(min_confidence) and 0 <= min_confidence <= 1):
+        raise PoseError('min_confidence: expected a number in [0, 1], got %r' % (min_confidence,))
+    if not (isinstance(max_missing, int) and 0 <= max_missing < len(h36m.INPUT_JOINTS)):
+        raise PoseError('max_missing: expected a whole number in 0..%d (a frame needs one joint '
+                        'seen), got %r' % (len(h36m.INPUT_JOINTS) - 1, max_missing))
+    if person not in ('all', 'best'):
+        raise PoseError("person: expected 'all' or 'best', got %r" % (person,))
+    if rescale not in ('auto', 'yes', 'no', True, False):
+        raise PoseError("rescale: expected 'auto', 'yes' or 'no', got %r" % (rescale,))
+    if not (number(smooth) and 0 <= smooth <= 100):
+        raise PoseError('smooth: expected a std in frames in [0, 100], got %r' % (smooth,))
+
+
 def lift_track(lifter, pose2d, max_missing=4, rescale=False):
     """One person's Human3.6M-ordered 2D (F, 17, 2) px, NaN where missing, frames in time order
     -> (Track of lib.infer.keypoints.prepare_track, pose3d (K, 17, 3) mm of its kept frames)."""
@@ -97,6 +114,7 @@ def lift_file(lifter, path, layout='auto', image_size=None, min_confidence=0.1, 
     layout: 'auto' or a layout name (lib.core.layouts); person: 'all' (tracked) or 'best' (the
     best-scoring detection of each frame); rescale: 'auto' (for every layout but h36m), 'yes'
     or 'no'; smooth: the std in frames of the Gaussian smoothing over time (0: off)."""
+    check_lift_options(min_confidence, max_missing, person, rescale, smooth)
     path = os.fspath(path)
     detections = read_keypoint_file(path, layout, image_size)
     frames = ordered_frames(detections)
@@ -104,7 +122,7 @@ def lift_file(lifter, path, layout='auto', image_size=None, min_confidence=0.1, 
     tracks = assign_tracks(frames, detections.layout, min_confidence, person)
     if not tracks:
         raise PoseError('%s: no person in any frame' % path)
-    rescaled = rescale == 'yes' or (rescale == 'auto' and detections.layout != 'h36m')
+    rescaled = rescale in ('yes', True) or (rescale == 'auto' and detections.layout != 'h36m')
     log.info('%s: %s file, layout %s, %d image(s), %d track(s)', path, detections.kind,
              detections.layout if isinstance(detections.layout, str) else 'named in the file',
              len(frames), len(tracks))

@@ -11,8 +11,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from lib.core import h36m
-from lib.infer.keypoint_values import natural_key
 from lib.core.layouts import to_h36m
+from lib.infer.keypoint_values import natural_key
 
 
 def ordered_frames(detections):

@@ -131,6 +131,17 @@ def build_network(net_cfg, max_norm=None):
                           max_norm=net_cfg.max_norm if max_norm is None else max_norm)
 
 
+def training_bytes(net_cfg, batch):
+    """About how many bytes training the network of NETWORK takes on one device at `batch`
+    samples: float32 weights, gradients and Adam's two moments, and the activations of the
+    forward and backward passes (each layer's output, BatchNorm's and Dropout's copies)."""
+    width, layers = net_cfg.linear_size, 1 + 2 * net_cfg.nResBlock
+    weights = (h36m.INPUT_SIZE * width + (layers - 1) * width * width
+               + width * h36m.OUTPUT_SIZE + 6 * layers * width + h36m.OUTPUT_SIZE)
+    activations = 6 * layers * width * batch
+    return 4 * (4 * weights + activations)
+
+
 def initialize_network(net, net_cfg, contexts):
     """Initialise with the configured scheme (NETWORK.init) on the given contexts."""
     net.initialize(INITIALIZERS[net_cfg.init](), ctx=contexts)

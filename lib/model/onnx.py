@@ -8,9 +8,9 @@ import mxnet as mx
 import numpy as np
 from mxnet.gluon import nn
 
+from lib.codec import rescale_constants
 from lib.core import h36m
 from lib.core.files import atomic_path
-from lib.codec import rescale_constants
 from lib.model.network import fold_batchnorm
 
 

@@ -23,11 +23,11 @@ import time
 import mxnet as mx
 import numpy as np
 
-from lib.core.settings import load_config, load_configs, read_config
+from lib.codec import load_stats
 from lib.core import h36m
 from lib.core.errors import PoseError, error_reason
 from lib.core.files import atomic_path, read_json, write_json
-from lib.codec import load_stats
+from lib.core.settings import load_config, load_configs, read_config
 from lib.model.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
 
 CONFIG_FILE = 'hyperParams.yaml'
@@ -165,6 +165,21 @@ def load_run_dir(run_dir, defaults=None):
     return read_run(run_dir, [], '--resume %s' % run_dir, defaults)
 
 
+RUN_FILES = (CONFIG_FILE, STATS_FILE, CHECKSUM_FILE, RECORDINGS_FILE, 'resume.npz', 'curves.csv',
+             'curves.png', '.lock')
+
+
+def refuse_run_file(option, path):
+    """A PoseError when an output `path` would replace a file of a run folder (its config,
+    statistics, checksums, recordings, checkpoint, curves, lock or any .params): results never
+    overwrite what a run holds, its integrity record least of all."""
+    folder = os.path.dirname(os.path.abspath(path))
+    is_run = any(os.path.isfile(os.path.join(folder, n)) for n in (CHECKSUM_FILE, CONFIG_FILE))
+    name = os.path.basename(path)
+    if is_run and (name in RUN_FILES or name.endswith('.params')):
+        raise PoseError('%s %s: is a file of the run in %s; write elsewhere' % (option, path, folder))
+
+
 def lock_run_dir(run_dir):
     """Hold an exclusive lock on the run folder for this process's life: a second train.py on
     the same run (two --resume at once) is refused instead of racing."""
@@ -194,4 +209,12 @@ def load_run(model_path, cfg_override=None, defaults=None):
             raise PoseError('%s: a seed checkpoint holds no config; pass the defaults '
                             '(config.default_config())' % model_path)
         return load_configs(cfg_override or [], defaults), None
+    sums = read_json(os.path.join(run_dir, CHECKSUM_FILE))
+    if sums is not None and os.path.basename(model_path) not in sums:
+        # The statistics beside it belong to the network this folder's run trained; a file of
+        # another run (copied in, renamed) would be lifted with the wrong ones.
+        raise PoseError('--model %s: not written by the run of this folder (%s has no record of '
+                        'it), so its statistics %s may belong to another network; use the file '
+                        'in the folder of the run that trained it'
+                        % (model_path, CHECKSUM_FILE, STATS_FILE))
     return read_run(run_dir, cfg_override or [], '--model %s' % model_path, defaults)
