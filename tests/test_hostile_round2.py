@@ -386,3 +386,23 @@ def test_ctrl_c_while_workers_parse_ends_once_with_130(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err[-1500:]
     assert err.strip() == 'interrupted', err[-1500:]
+
+
+def test_messages_name_the_right_file_and_fault(tmp_path):
+    """A short Stacked Hourglass file of camera 3 is named by its own path; unreadable metadata
+    is reported as unreadable, not read as the default layout."""
+    import h5py
+    synthetic.generate(str(tmp_path), frames=6, seed=0, subjects=[9], formats=('orig',))
+    cfg = _dataset_cfg('h5')
+    cfg.cameras = 'cameras.h5'
+    short = tmp_path / 'S9' / 'StackedHourglass' / 'Walking.58860488.h5'
+    with h5py.File(short, 'w') as f:
+        f['poses'] = np.zeros((2, 16, 2))
+    with pytest.raises(PoseError) as e:
+        load_dataset(str(tmp_path), [9], cfg, input_2d='sh')
+    assert str(e.value).startswith(str(short)) and 'camera 3: 2 frames, shorter' in str(e.value)
+    positions = {'S9': {}}
+    np.savez(tmp_path / 'data_2d_h36m_meta.npz', positions_2d=np.array(positions, dtype=object),
+             metadata=np.array([1, 2, 3]))
+    with pytest.raises(PoseError, match='metadata is not a dict'):
+        load_dataset(str(tmp_path), [9], cfg, input_2d='meta')
