@@ -28,6 +28,7 @@ def default_config():
     cfg.NETWORK.init = 'msraprelu'       # weight init: 'msraprelu' (seed) or 'kaiming_truncnormal' (TF code, biases too)
     cfg.NETWORK.max_norm = False         # scale each weight matrix to norm <= 1 in the forward pass (TF code: True)
     cfg.NETWORK.hybrid = True            # hybridize the network (static graph) for speed
+    cfg.NETWORK.input_space = 'pixel'    # 2D input: 'pixel' (the camera's pixels, the paper's) or 'camera_free' (each pose with its pelvis at 0, scaled to a 100-px joint spread: any camera; lib/codec.py)
 
     # Training.
     cfg.TRAIN = edict()

@@ -44,7 +44,7 @@ def main():
     if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
         raise PoseError('--onnx %s: folder %s is missing or not writable' % (args.onnx, out_dir))
     lifter = Lifter.load(args.model, defaults=default_config())
-    export_onnx(lifter.trained, lifter.stats, args.onnx, args.rescale)
+    export_onnx(lifter.trained, lifter.stats, args.onnx, args.rescale, lifter.space)
     log.info('wrote %s (input data: (batch, 32) pixels%s; output: (batch, 48) mm)', args.onnx,
              ', rescaled inside' if args.rescale else '')
     return 0

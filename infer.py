@@ -56,7 +56,9 @@ def parse_args():
                              'highest-scoring person of each frame')
     parser.add_argument('--rescale', choices=('auto', 'yes', 'no'), default='auto',
                         help='centre and scale the 2D to the training distribution (auto: yes '
-                             'for every layout but h36m)')
+                             'for every layout but h36m); moot for a camera-free model, which '
+                             'takes any camera\'s pixels (doc/inference.md gives the cost for a '
+                             'pixel-space one)')
     parser.add_argument('--smooth', type=float, default=0.0, metavar='SIGMA',
                         help='Gaussian smoothing of the 3D over time, std in frames (0: off)')
     parser.add_argument('--figures', default=None, metavar='DIR',
@@ -183,7 +185,7 @@ def main():
     write_outputs(args, result)
     draw(args, result)
     if args.onnx:
-        export_onnx(lifter.trained, lifter.stats, args.onnx, result.rescaled)
+        export_onnx(lifter.trained, lifter.stats, args.onnx, result.rescaled, lifter.space)
         log.info('wrote %s%s', args.onnx, ' (with the rescaling)' if result.rescaled else '')
     return 0
 

@@ -18,7 +18,8 @@ import mxnet as mx
 from config import default_config, dump_config, load_configs, to_plain
 from lib.cli import threads
 from lib.cli.options import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
-from lib.codec import compute_stats, network_inputs, network_targets, normalize, save_stats
+from lib.codec import (compute_stats, encode_inputs, input_space, mirror_axis, network_targets,
+                       normalize, save_stats)
 from lib.core.errors import PoseError
 from lib.core.files import write_json, write_text
 from lib.core.progress import file_progress
@@ -106,8 +107,8 @@ def open_run(args, cfg, train, resume):
         setup_logging(resume['log_file'], args.debug)
         log.info('resuming %s after epoch %d (step %d)', run_dir, resume['epoch'], resume['step'])
         return run_dir, resume['log_file'], stats
-    stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']),
-                          'the training set of %s' % args.dataset)
+    stats = compute_stats(encode_inputs(train['pose2d'], input_space(cfg.NETWORK)),
+                          network_targets(train['pose3d']), 'the training set of %s' % args.dataset)
     name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
     run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
     log_file = runs.log_path(args.root, run_dir)
@@ -155,10 +156,12 @@ def build_training(cfg, contexts, train, stats, resume):
     if cfg.NETWORK.hybrid:
         net.hybridize(static_alloc=True, static_shape=True)
     trainer = make_trainer(net, cfg.TRAIN)
-    data = DeviceData(normalize(network_inputs(train['pose2d']), stats['mean2d'], stats['std2d']),
+    space = input_space(cfg.NETWORK)
+    data = DeviceData(normalize(encode_inputs(train['pose2d'], space), stats['mean2d'],
+                                stats['std2d']),
                       normalize(network_targets(train['pose3d']), stats['mean3d'],
                                 stats['std3d']),
-                      train['centre'][:, 0], contexts)
+                      mirror_axis(len(train['ids']), train['centre'], space), contexts)
     augment = DeviceAugment(stats, cfg.DATASET.sigma, cfg.TRAIN.flip)
     training = Training(net, trainer, data, cfg.TRAIN,
                         augment=augment if augment.active() else None)
@@ -194,7 +197,8 @@ def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress):
         # so a resumed run draws what the uninterrupted run would have drawn.
         rng = set_seed(epoch_seed(cfg.TRAIN.seed, epoch))
         loss, step = train_epoch(training, rng, step, desc='epoch %d/%d' % (epoch, end))
-        errors, _ = evaluate(training.net, test, stats, training.data.contexts[0], cfg.TEST)
+        errors, _ = evaluate(training.net, test, stats, training.data.contexts[0], cfg.TEST,
+                             input_space(cfg.NETWORK))
         p1 = by_action(errors['p1'], test['ids'][:, 1])
         lr = learning_rate(step, cfg.TRAIN)
         log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '

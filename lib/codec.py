@@ -1,6 +1,10 @@
 """The pose codec: the one owner of the network's representation.
 
-Inputs: the 16 2D joints other than Neck/Nose, flattened, (N, 32) pixels.
+Inputs: the 16 2D joints other than Neck/Nose, flattened, (N, 32), in one of two input spaces
+(NETWORK.input_space): 'pixel', the camera's pixels as the paper has them, or 'camera_free',
+each pose moved so that its pelvis is at 0 and scaled so that the RMS distance of its input
+joints from their centroid is FREE_SPREAD (100) pixels, which removes the focal length, the
+principal point and where the person stands in the image (encode_inputs).
 Targets: the 16 3D joints other than the root, relative to the root, flattened, (N, 48) mm.
 Statistics: per-dimension mean and std of the training inputs and targets (z-scoring), computed
 on the training set only and saved with the model.
@@ -20,6 +24,33 @@ from lib.core.errors import PoseError
 from lib.core.files import atomic_path
 
 STAT_KEYS = ('mean2d', 'std2d', 'mean3d', 'std3d')
+INPUT_SPACES = ('pixel', 'camera_free')
+FREE_SPREAD = 100.0     # px: the RMS joint spread of a pose in the camera-free space
+
+
+def input_space(net_cfg):
+    """The input space of a run's NETWORK section ('pixel' for runs made before it existed)."""
+    return net_cfg.get('input_space', 'pixel')
+
+
+def encode_inputs(pose2d, space='pixel'):
+    """2D poses (N, 17, 2) px of any camera -> network inputs (N, 32) float32 in `space`."""
+    if space == 'camera_free':
+        pose2d = to_frame(pose2d, np.zeros(2), FREE_SPREAD)
+    elif space != 'pixel':
+        raise PoseError('input space %r: expected one of %s' % (space, ', '.join(INPUT_SPACES)))
+    return network_inputs(pose2d)
+
+
+def mirror_axis(count, centre=None, space='pixel'):
+    """The u (count,) about which inputs are mirrored: the principal point's for pixels (the
+    image's mirror is the 3D mirror; centre (count, 2) px), 0, the pelvis, in the camera-free
+    space (no centre needed)."""
+    if space == 'camera_free':
+        return np.zeros(count, np.float32)
+    if centre is None:
+        raise PoseError('centre: mirroring pixel-space inputs needs each frame\'s principal point')
+    return np.asarray(centre)[:, 0]
 
 
 def network_inputs(pose2d):
@@ -172,22 +203,37 @@ def training_frame(mean2d):
     return mean[h36m.INPUT_JOINTS.index(h36m.ROOT)], spread
 
 
-def rescale_to_training(pose2d, mean2d):
-    """Bring 2D poses (N, 17, 2) of any image size into the training distribution: each frame is
-    moved so that its pelvis sits on the training mean pose's and scaled so that the RMS
-    distance of its input joints from their centroid equals the mean pose's. mean2d (32,) is
-    the training mean of the input joints (lib.core.h36m.INPUT_JOINTS order)."""
-    mean_root, mean_spread = training_frame(mean2d)
+def to_frame(pose2d, root, spread):
+    """2D poses (N, 17, 2) moved so that each pelvis sits at `root` (2,) and scaled so that the
+    RMS distance of the 16 input joints from their centroid is `spread`."""
     inputs = pose2d[:, h36m.INPUT_JOINTS]
     centroid = inputs.mean(axis=1, keepdims=True)
-    spread = np.sqrt(((inputs - centroid) ** 2).sum(axis=2).mean(axis=1))
-    scale = mean_spread / np.maximum(spread, 1e-6)
+    own = np.sqrt(((inputs - centroid) ** 2).sum(axis=2).mean(axis=1))
+    scale = spread / np.maximum(own, 1e-6)
     out = (pose2d - pose2d[:, h36m.ROOT:h36m.ROOT + 1]) * scale[:, None, None]
-    return out + mean_root
+    return out + root
 
 
-def rescale_constants(mean2d):
-    """rescale_to_training on flat inputs (B, 32) as matrix products (ONNX's reductions differ
+def rescale_to_training(pose2d, mean2d):
+    """Bring pixel-space 2D poses (N, 17, 2) of any image size into the training distribution:
+    each frame is moved so that its pelvis sits on the training mean pose's and scaled so that
+    the RMS distance of its input joints from their centroid equals the mean pose's. mean2d
+    (32,) is the training mean of the input joints (lib.core.h36m.INPUT_JOINTS order)."""
+    return to_frame(pose2d, *training_frame(mean2d))
+
+
+def frame_constants(mean2d, space='pixel'):
+    """The matrices of rescale_constants for the 2D the exported graph takes: the training frame
+    of `mean2d` for a pixel-space model, the camera-free frame (pelvis at 0, spread
+    FREE_SPREAD) for a camera-free one."""
+    if space == 'camera_free':
+        return rescale_constants(None, (np.zeros(2), FREE_SPREAD))
+    return rescale_constants(mean2d)
+
+
+def rescale_constants(mean2d, frame=None):
+    """rescale_to_training (or to_frame with `frame` = (root, spread)) on flat inputs (B, 32)
+    as matrix products (ONNX's reductions differ
     between opsets, a product does not): x @ centre removes each coordinate's mean over the
     joints, x @ to_root puts the root's (u, v) in every joint's place, x @ per_joint averages
     over the joints. Returns float64 arrays centre, to_root (32, 32), per_joint (32, 1),
@@ -196,7 +242,7 @@ def rescale_constants(mean2d):
     + mean_root."""
     joints, size = len(h36m.INPUT_JOINTS), h36m.INPUT_SIZE
     root = h36m.INPUT_JOINTS.index(h36m.ROOT)
-    mean_root, mean_spread = training_frame(mean2d)
+    mean_root, mean_spread = frame if frame is not None else training_frame(mean2d)
     to_root = np.zeros((size, size))
     to_root[2 * root:2 * root + 2] = np.tile(np.eye(2), joints)
     return {'centre': np.eye(size) - np.kron(np.ones((joints, joints)) / joints, np.eye(2)),

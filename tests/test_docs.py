@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ROOT, run_cli
 
 COMMANDS = ('train.py', 'test.py', 'infer.py', 'export.py', 'tools/synthetic.py',
-            'tools/bench.py')
+            'tools/bench.py', 'tools/camera_study.py')
 DOCS = [os.path.join(ROOT, 'README.md')] + sorted(glob.glob(os.path.join(ROOT, 'doc', '*.md')))
 
 

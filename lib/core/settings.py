@@ -102,7 +102,8 @@ def _check_and_merge(base, update, where):
         base[key] = _checked_value(name, default, value)
 
 
-CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'), 'TRAIN.optimizer': ('adam',),
+CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'),
+           'NETWORK.input_space': ('pixel', 'camera_free'), 'TRAIN.optimizer': ('adam',),
            'DATASET.source': h36m.SOURCES}
 # Keys of earlier versions that are no longer settings: accepted with the one value they could
 # have, so that old run folders still load.

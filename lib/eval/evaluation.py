@@ -14,11 +14,12 @@ def ground_truth_poses(pose3d):
     return targets_to_pose(network_targets(pose3d))
 
 
-def evaluate(net, data, stats, context, test_cfg):
+def evaluate(net, data, stats, context, test_cfg, space='pixel'):
     """Every frame of `data` (lib.data.arrays; pass lib.data.arrays.every_nth(data, TEST.every) to
     subsample) once, with the noise and flip options of config section TEST. Returns (errors,
     predictions): lib.eval.metrics.protocol_errors plus 'mpjve' (lib.eval.metrics.velocity_errors), and
-    (N, 17, 3) mm. Works in chunks so that scoring one overlaps predicting the next."""
+    (N, 17, 3) mm. `space`: the network's input space (lib.codec). Works in chunks so that
+    scoring one overlaps predicting the next."""
     pose2d = add_test_noise(data['pose2d'], test_cfg.sigma, test_cfg.noise_seed)
     starts = range(0, len(pose2d), CHUNK)
     preds, gts, errors, pending = [], [], [], None
@@ -27,7 +28,7 @@ def evaluate(net, data, stats, context, test_cfg):
         if start is not None:
             rows = slice(start, start + CHUNK)
             job = (rows, start_poses(net, pose2d[rows], stats, context, test_cfg.batchsize,
-                                     data['centre'][rows], test_cfg.flip))
+                                     data['centre'][rows], test_cfg.flip, space))
         if pending is not None:
             rows, outputs = pending
             preds.append(finish_poses(outputs, stats))

@@ -7,8 +7,8 @@ camera frame, relative to the pelvis, with the pelvis at 0.
 import mxnet as mx
 import numpy as np
 
-from lib.codec import (flip_inputs, flip_targets, network_inputs, normalize, targets_to_pose,
-                       unnormalize)
+from lib.codec import (encode_inputs, flip_inputs, flip_targets, mirror_axis, normalize,
+                       targets_to_pose, unnormalize)
 from lib.core import h36m
 
 
@@ -28,14 +28,16 @@ def predict(net, inputs, context, batch_size):
     return mx.nd.concat(*outputs, dim=0).asnumpy()
 
 
-def start_poses(net, pose2d, stats, context, batch_size, centre=None, flip=False):
-    """Queue the network on 2D poses (N, 17, 2) px (and on their mirror images about u = cx when
-    flip, centre (N, 2) the principal points); returns the pending outputs for finish_poses."""
-    inputs = network_inputs(pose2d)
+def start_poses(net, pose2d, stats, context, batch_size, centre=None, flip=False, space='pixel'):
+    """Queue the network on 2D poses (N, 17, 2) px encoded in input `space` (lib.codec), and on
+    their mirror images when flip (about u = cx, centre (N, 2) the principal points, in the pixel
+    space; about the pelvis in the camera-free one); returns the pending outputs for
+    finish_poses."""
+    inputs = encode_inputs(pose2d, space)
     pending = [launch_forward(net, normalize(inputs, stats['mean2d'], stats['std2d']), context,
                               batch_size)]
     if flip:
-        mirrored = flip_inputs(inputs, centre[:, 0])
+        mirrored = flip_inputs(inputs, mirror_axis(len(inputs), centre, space))
         pending.append(launch_forward(net, normalize(mirrored, stats['mean2d'], stats['std2d']),
                                       context, batch_size))
     return pending
@@ -51,11 +53,13 @@ def finish_poses(pending, stats):
     return targets_to_pose(targets[0].astype(np.float32))
 
 
-def predict_poses(net, pose2d, stats, context, batch_size, centre=None, flip=False):
+def predict_poses(net, pose2d, stats, context, batch_size, centre=None, flip=False,
+                  space='pixel'):
     """2D poses (N, 17, 2) pixels -> predicted 3D (N, 17, 3) mm, root-relative, root at 0.
 
     flip: also lift the mirror image (about u = cx, centre (N, 2) the principal points), mirror
     that prediction back, and average the two."""
     if len(pose2d) == 0:
         return np.zeros((0, h36m.NUM_JOINTS, 3), np.float32)
-    return finish_poses(start_poses(net, pose2d, stats, context, batch_size, centre, flip), stats)
+    return finish_poses(start_poses(net, pose2d, stats, context, batch_size, centre, flip, space),
+                        stats)

@@ -13,7 +13,7 @@ import os
 import mxnet as mx
 import numpy as np
 
-from lib.codec import check_stats, load_stats
+from lib.codec import check_stats, input_space, load_stats
 from lib.core import h36m, layouts
 from lib.core.errors import PoseError
 from lib.data.arrays import check_arrays, every_nth
@@ -63,6 +63,7 @@ class Lifter:
 
     def __init__(self, cfg, stats, params, context=None):
         self.cfg, self.stats, self.params = cfg, stats, params
+        self.space = input_space(cfg.NETWORK)
         self.context = context or mx.cpu()
         self.trained = build_network(cfg.NETWORK)
         runs.load_parameters(self.trained, params, [self.context])
@@ -111,7 +112,7 @@ class Lifter:
                             % (h36m.NUM_JOINTS, pose2d.shape))
         if not np.all(np.isfinite(pose2d)):
             raise PoseError('pose2d: NaN or infinity among the inputs')
-        if flip:
+        if flip and self.space == 'pixel':
             if centre is None:
                 raise PoseError('centre: flip mirrors about each frame\'s principal point; pass '
                                 'centre, (N, 2) pixels')
@@ -120,7 +121,7 @@ class Lifter:
                 raise PoseError('centre: expected (%d, 2) finite pixels, got shape %s'
                                 % (len(pose2d), centre.shape))
         return predict_poses(self.net, pose2d, self.stats, self.context, self.cfg.TEST.batchsize,
-                             centre, flip)
+                             centre, flip, self.space)
 
     def lift(self, points, layout='h36m', min_confidence=0.1, rescale=None, max_missing=4):
         """Keypoints of one person over time, (N, J, 2) or (N, J, 3) with a confidence, in one of
@@ -133,8 +134,9 @@ class Lifter:
         check_lift_options(min_confidence, max_missing)
         if isinstance(layout, (tuple, list)):
             layout = layouts.layout_from_names(list(layout), 'layout')
-        if rescale is None:
-            rescale = layout != 'h36m'
+        if rescale is None or self.space == 'camera_free':
+            # A camera-free model takes any camera's pixels: rescaling is moot for it.
+            rescale = layout != 'h36m' and self.space == 'pixel'
         track, pose3d = lift_track(self, layouts.to_h36m(points, layout, min_confidence),
                                    max_missing, rescale)
         out = np.full((len(track.pose2d), h36m.NUM_JOINTS, 3), np.nan, np.float32)
@@ -155,7 +157,7 @@ class Lifter:
         test_cfg = test_cfg or self.cfg.TEST
         check_arrays(data, 'data')
         data = every_nth(data, test_cfg.every)
-        errors, pred = evaluate(self.net, data, self.stats, self.context, test_cfg)
+        errors, pred = evaluate(self.net, data, self.stats, self.context, test_cfg, self.space)
         return summarize(errors, data['ids'], test_cfg.every), errors, pred
 
 

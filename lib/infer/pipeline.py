@@ -122,7 +122,9 @@ def lift_file(lifter, path, layout='auto', image_size=None, min_confidence=0.1, 
     tracks = assign_tracks(frames, detections.layout, min_confidence, person)
     if not tracks:
         raise PoseError('%s: no person in any frame' % path)
-    rescaled = rescale in ('yes', True) or (rescale == 'auto' and detections.layout != 'h36m')
+    # A camera-free model takes any camera's pixels: rescaling is moot for it.
+    rescaled = lifter.space == 'pixel' and (
+        rescale in ('yes', True) or (rescale == 'auto' and detections.layout != 'h36m'))
     log.info('%s: %s file, layout %s, %d image(s), %d track(s)', path, detections.kind,
              detections.layout if isinstance(detections.layout, str) else 'named in the file',
              len(frames), len(tracks))

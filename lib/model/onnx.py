@@ -8,7 +8,7 @@ import mxnet as mx
 import numpy as np
 from mxnet.gluon import nn
 
-from lib.codec import rescale_constants
+from lib.codec import frame_constants
 from lib.core import h36m
 from lib.core.files import atomic_path
 from lib.model.network import fold_batchnorm
@@ -22,11 +22,11 @@ class WithNormalisation(nn.HybridBlock):
     lib.codec.rescale_to_training does for infer.py (the matrices of
     lib.codec.rescale_constants)."""
 
-    def __init__(self, net, stats, rescale=False, **kwargs):
+    def __init__(self, net, stats, rescale=False, space='pixel', **kwargs):
         super().__init__(**kwargs)
         self.net, self.rescale = net, rescale
         consts = {key: stats[key].reshape(1, -1) for key in ('mean2d', 'std2d', 'mean3d', 'std3d')}
-        consts.update(rescale_constants(stats['mean2d']))
+        consts.update(frame_constants(stats['mean2d'], space))
         with self.name_scope():
             for key, value in consts.items():
                 const = mx.nd.array(value.astype(np.float32))
@@ -43,13 +43,15 @@ class WithNormalisation(nn.HybridBlock):
         return F.broadcast_add(F.broadcast_mul(y, std3d), mean3d)
 
 
-def export_onnx(net, stats, path, rescale=False):
+def export_onnx(net, stats, path, rescale=False, space='pixel'):
     """Write the trained LiftingNetwork `net` with its normalisation (and infer.py's rescaling
-    when `rescale`) as ONNX (opset of mxnet's exporter) at `path`, atomically. Input 'data'
+    when `rescale`; for a camera-free model (`space`), always its encoding, which any camera's
+    pixels go through) as ONNX (opset of mxnet's exporter) at `path`, atomically. Input 'data'
     (batch, 32) float32 pixels; output (batch, 48) mm. The network goes in folded
     (lib.model.fold_batchnorm): Linear and ReLU only, max-norm and BatchNorm in the weights."""
     import onnx
-    wrapped = WithNormalisation(fold_batchnorm(net, mx.cpu()), stats, rescale)
+    wrapped = WithNormalisation(fold_batchnorm(net, mx.cpu()), stats,
+                                rescale or space == 'camera_free', space)
     wrapped.params.initialize(ctx=mx.cpu())      # its constants; the network is set already
     wrapped.hybridize()
     wrapped(mx.nd.zeros((1, h36m.INPUT_SIZE)))

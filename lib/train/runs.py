@@ -208,7 +208,9 @@ def load_run(model_path, cfg_override=None, defaults=None):
         if defaults is None:
             raise PoseError('%s: a seed checkpoint holds no config; pass the defaults '
                             '(config.default_config())' % model_path)
-        return load_configs(cfg_override or [], defaults), None
+        cfg = load_configs(cfg_override or [], defaults)
+        cfg.NETWORK.input_space = 'pixel'         # the seed's network takes the camera's pixels
+        return cfg, None
     sums = read_json(os.path.join(run_dir, CHECKSUM_FILE))
     if sums is not None and os.path.basename(model_path) not in sums:
         # The statistics beside it belong to the network this folder's run trained; a file of
