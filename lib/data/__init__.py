@@ -12,6 +12,10 @@ lib.core.layouts only.
     cache        the .npz cache of those arrays
     synthetic    a synthetic Human3.6M in every format, for the demo and the tests
     motion       the synthetic skeleton and its 15 action styles
+    bvh          BVH motion capture: reader, forward kinematics, writer
+    asf_amc      Acclaim ASF/AMC motion capture (CMU, HDM05): reader, forward kinematics
+    mocap        any motion-capture skeleton as Human3.6M's 17 joints (names, units, 50 Hz)
+    kinematics   rotations shared by the readers and the synthetic skeleton
 
 Data flows one way: files -> world poses and cameras -> arrays (lib.data.arrays) -> cache.
 """

@@ -36,19 +36,6 @@ LIMITS = {
 }
 
 
-def rotation(axis, angles):
-    """Rotations about a body axis ('x', 'y' or 'z') by angles (T,) radians -> (T, 3, 3)."""
-    c, s = np.cos(angles), np.sin(angles)
-    one, zero = np.ones_like(angles), np.zeros_like(angles)
-    if axis == 'x':
-        rows = [[one, zero, zero], [zero, c, -s], [zero, s, c]]
-    elif axis == 'y':
-        rows = [[c, zero, s], [zero, one, zero], [-s, zero, c]]
-    else:
-        rows = [[c, -s, zero], [s, c, zero], [zero, zero, one]]
-    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
-
-
 def smooth_noise(rng, n, seconds, amplitude):
     """Low-pass filtered Gaussian noise (n,) with about unit std times `amplitude`."""
     raw = rng.standard_normal(n + int(6 * seconds * FPS))

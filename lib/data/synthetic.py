@@ -23,7 +23,8 @@ from lib.data.cameras import (DEFAULT_CAMERAS, load_h36m_cameras, project, save_
                               world_to_camera)
 from lib.data.dataset import SOURCES
 from lib.data.detections import write_sh_files
-from lib.data.motion import (ANKLE_HEIGHT, FPS, LIMITS, PARENTS_32, action_angles, rotation,
+from lib.data.kinematics import rotation
+from lib.data.motion import (ANKLE_HEIGHT, FPS, LIMITS, PARENTS_32, action_angles,
                              smooth_noise, subject_proportions)
 from lib.data.world import save_npz, write_cdf, write_h5
 

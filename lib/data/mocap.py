@@ -1,0 +1,163 @@
+"""Motion capture of any skeleton as Human3.6M's 17 joints: joints found by name, units, leading
+rest poses dropped, resampled to 50 Hz, z up, in mm.
+
+Readers give joint positions by name (lib.data.bvh: a joint's start, '<joint>_end' for an End
+Site; lib.data.asf_amc: a bone's start and its far end '<bone>_end'). MAPPING finds each
+Human3.6M joint in any of the common namings, CMU's ASF names (lfemur, ltibia, ...), the
+cgspeed/Daz names (lThigh, lShin, ...), Mixamo's (mixamorig:LeftUpLeg, ...) and the
+Hips/LeftUpLeg/LeftLeg family; a skeleton lacking one is refused with the joints missing.
+
+Human3.6M's joints are not the markers' joint centres (doc/data.md, "Motion capture"): its
+pelvis is the mid-point of the hips, its spine the mid-point of pelvis and thorax, its thorax
+the base of the neck, its head joint the top of the head (the head's end, or, for skeletons
+whose head ends at the eyes, 1.5 times the head-to-eyes vector above the eyes) and its
+Neck/Nose half way from the head's base to its top. These are approximations of a few cm.
+"""
+import os
+import re
+
+import numpy as np
+
+from lib.core import h36m
+from lib.core.errors import PoseError
+from lib.data import asf_amc, bvh
+from lib.data.kinematics import Y_UP_TO_Z_UP
+
+FPS = 50.0             # Human3.6M's rate, which the motion is resampled to
+# Each Human3.6M joint that is a joint of the skeleton: the names it has in each family.
+MAPPING = {
+    'RHip': ('rfemur', 'rthigh', 'rightupleg', 'rupleg', 'rightthigh', 'rhip', 'righthip'),
+    'RKnee': ('rtibia', 'rshin', 'rightleg', 'rknee', 'rightknee', 'rightshin', 'rleg'),
+    'RFoot': ('rfoot', 'rightfoot', 'rankle', 'rightankle'),
+    'LHip': ('lfemur', 'lthigh', 'leftupleg', 'lupleg', 'leftthigh', 'lhip', 'lefthip'),
+    'LKnee': ('ltibia', 'lshin', 'leftleg', 'lknee', 'leftknee', 'leftshin', 'lleg'),
+    'LFoot': ('lfoot', 'leftfoot', 'lankle', 'leftankle'),
+    'Thorax': ('lowerneck', 'neck', 'neck1', 'neckbase'),
+    'HeadBase': ('head',),
+    'LShoulder': ('lhumerus', 'lshldr', 'leftarm', 'lshoulder', 'leftshoulder', 'lupperarm',
+                  'leftupperarm'),
+    'LElbow': ('lradius', 'lforearm', 'leftforearm', 'lelbow', 'leftelbow', 'llowerarm',
+               'leftlowerarm'),
+    'LWrist': ('lwrist', 'lhand', 'lefthand', 'leftwrist'),
+    'RShoulder': ('rhumerus', 'rshldr', 'rightarm', 'rshoulder', 'rightshoulder', 'rupperarm',
+                  'rightupperarm'),
+    'RElbow': ('rradius', 'rforearm', 'rightforearm', 'relbow', 'rightelbow', 'rlowerarm',
+               'rightlowerarm'),
+    'RWrist': ('rwrist', 'rhand', 'righthand', 'rightwrist'),
+}
+HEAD_TOPS = ('head_end', 'headtop', 'headtopend', 'headend', 'headtop_end')
+EYES = (('lefteye', 'leye'), ('righteye', 'reye'))
+
+
+def normalise_joint_name(name):
+    """'mixamorig:LeftUpLeg', 'Left_Up_Leg' -> 'leftupleg' (the '_end' of an End Site kept)."""
+    name = re.sub(r'^.*:', '', str(name))
+    end = name.lower().endswith('_end')
+    name = name[:-4] if end else name
+    return re.sub(r'[^a-z0-9]', '', name.lower()) + ('_end' if end else '')
+
+
+def to_h36m_joints(positions, where):
+    """{joint name: (F, 3)} of any skeleton -> (F, 17, 3) in Human3.6M's order (the same units
+    and axes). A skeleton lacking a joint of MAPPING is a PoseError listing them all."""
+    by_name = {normalise_joint_name(k): v for k, v in positions.items()}
+    found, missing = {}, []
+    for joint, names in MAPPING.items():
+        hit = next((n for n in names if n in by_name), None)
+        if hit is None:
+            missing.append('%s (%s)' % (joint, ' or '.join(names[:3])))
+        else:
+            found[joint] = by_name[hit]
+    if missing:
+        raise PoseError('%s: the skeleton has no joint for %s; known namings: CMU (lfemur), '
+                        'Daz (lThigh), Mixamo (mixamorig:LeftUpLeg), Hips/LeftUpLeg'
+                        % (where, ', '.join(missing)))
+    top = next((by_name[n] for n in HEAD_TOPS if n in by_name), None)
+    if top is None:
+        eyes = [next((by_name[n] for n in side if n in by_name), None) for side in EYES]
+        if any(e is None for e in eyes):
+            raise PoseError('%s: the skeleton has no head end (End Site) and no eyes to place the '
+                            'top of the head by' % where)
+        mid = (eyes[0] + eyes[1]) / 2
+        top = mid + 1.5 * (mid - found['HeadBase'])
+    pelvis = (found['LHip'] + found['RHip']) / 2
+    joints = dict(found, Hip=pelvis, Spine=(pelvis + found['Thorax']) / 2, Head=top)
+    joints['Neck/Nose'] = (found['HeadBase'] + top) / 2
+    return np.stack([joints[name] for name in h36m.JOINT_NAMES], axis=1)
+
+
+def resample(poses, rate, fps=FPS):
+    """Poses (F, J, 3) at `rate` Hz -> at `fps` Hz, by linear interpolation in time."""
+    if len(poses) < 2:
+        return poses
+    times = np.arange(0.0, (len(poses) - 1) / rate + 1e-9, 1.0 / fps) * rate
+    low = np.minimum(np.floor(times).astype(np.int64), len(poses) - 2)
+    frac = (times - low)[:, None, None]
+    return poses[low] * (1 - frac) + poses[low + 1] * frac
+
+
+# Candidate length units of a BVH file (mm each), told apart by the performer's height.
+BVH_UNITS = {'mm': 1.0, 'cm': 10.0, 'inch': 25.4, 'CMU ASF unit': 25.4 / 0.45, 'dm': 100.0,
+             'm': 1000.0}
+TYPICAL_HEIGHT_MM = 1700.0
+
+
+def bvh_unit(skeleton):
+    """(mm per file unit, its name): the candidate unit that makes the rest skeleton's height
+    (lowest to highest joint, y up) closest to a typical adult's."""
+    rest = bvh.forward_kinematics(skeleton, np.zeros((1, skeleton.channel_count())))[0]
+    height = rest[:, 1].max() - rest[:, 1].min()
+    if not height > 0:
+        raise PoseError('the skeleton has no height at rest (all joints at one level)')
+    name = min(BVH_UNITS, key=lambda u: abs(np.log(height * BVH_UNITS[u] / TYPICAL_HEIGHT_MM)))
+    return BVH_UNITS[name], name
+
+
+def rest_frames(skeleton, motion, tolerance=2.0, share=0.85):
+    """How many leading frames are a rest (T-) pose: `share` of the rotations (all but a few
+    fingers' rest curl) within `tolerance` degrees of zero (conversions to BVH often add one
+    such frame before the motion)."""
+    columns = [k for k, c in enumerate(c for chans in skeleton.channels for c in chans)
+               if c in bvh.ROTATIONS]
+    still = np.mean(np.abs(motion[:, columns]) < tolerance, axis=1) >= share
+    moving = np.flatnonzero(~still)
+    return int(moving[0]) if len(moving) else 0
+
+
+class Take:
+    """One motion file as Human3.6M poses: poses (F, 17, 3) mm, world z up, at 50 Hz; rate the
+    source rate used (Hz); unit the file's length unit in mm; dropped the leading rest frames
+    left out; path."""
+
+    def __init__(self, poses, rate, unit, dropped, path):
+        self.poses, self.rate, self.unit, self.dropped, self.path = poses, rate, unit, dropped, path
+
+
+def read_take(path, rate=None, unit_mm=None, asf=None):
+    """A BVH or AMC file -> Take. rate: the true frame rate when the file's is wrong (a BVH
+    header) or absent (AMC: 120 Hz, CMU's and HDM05's rate, unless given); unit_mm: a BVH's
+    length unit in mm when its height does not tell (ASF says its own); asf: the skeleton of
+    an AMC file (default: the only .asf beside it)."""
+    if rate is not None and not (np.isfinite(rate) and 1 <= rate <= 1000):
+        raise PoseError('%s: rate %s: expected frames a second in [1, 1000]' % (path, rate))
+    ext = os.path.splitext(path)[1].lower()
+    if ext == '.bvh':
+        skeleton, motion, frame_time = bvh.read_bvh(path)
+        dropped = rest_frames(skeleton, motion)
+        unit = unit_mm or bvh_unit(skeleton)[0]
+        positions = bvh.forward_kinematics(skeleton, motion[dropped:])
+        joints = {name: positions[:, j] for j, name in enumerate(skeleton.names)}
+        source_rate = rate or 1.0 / frame_time
+    elif ext == '.amc':
+        asf = asf or asf_amc.asf_beside(path)
+        if asf is None:
+            raise PoseError('%s: no single .asf beside it; name its skeleton' % path)
+        skeleton = asf_amc.read_asf(asf)
+        joints = asf_amc.forward_kinematics(skeleton, asf_amc.read_amc(path, skeleton))
+        unit, dropped, source_rate = unit_mm or skeleton.length_unit_mm, 0, rate or 120.0
+    else:
+        raise PoseError('%s: expected a .bvh or .amc file' % path)
+    poses = to_h36m_joints(joints, path) * unit @ Y_UP_TO_Z_UP.T
+    if len(poses) < 2:
+        raise PoseError('%s: fewer than 2 frames of motion' % path)
+    return Take(resample(poses, source_rate), source_rate, unit, dropped, path)

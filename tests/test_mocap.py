@@ -1,0 +1,281 @@
+"""Motion-capture readers (BVH, ASF/AMC) against poses computed by hand, the joint-name families,
+units, rest frames, resampling, and the BVH writer's round trip."""
+import numpy as np
+import pytest
+
+from lib.core import h36m
+from lib.core.errors import PoseError
+from lib.data import asf_amc, bvh
+from lib.data.mocap import (MAPPING, bvh_unit, read_take, resample, rest_frames,
+                            to_h36m_joints)
+
+# A hand-written BVH in the real files' shape: the root's channels in one order, the joints'
+# in another, a position channel on a non-root joint, End Sites.
+ARM_BVH = """HIERARCHY
+ROOT hips
+{
+  OFFSET 0 0 0
+  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation
+  JOINT spine
+  {
+    OFFSET 0 10 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    JOINT arm
+    {
+      OFFSET 5 0 0
+      CHANNELS 4 Xposition Zrotation Xrotation Yrotation
+      JOINT forearm
+      {
+        OFFSET 4 0 0
+        CHANNELS 3 Zrotation Xrotation Yrotation
+        End Site
+        {
+          OFFSET 3 0 0
+        }
+      }
+    }
+  }
+}
+MOTION
+Frames: 3
+Frame Time: 0.0333333
+1 2 3  0 0 0  0 0 0  0 0 0 0  0 0 0
+1 2 3  0 90 0  0 0 0  0 0 0 0  90 0 0
+0 0 0  0 0 0  0 0 0  2 0 0 0  0 0 0
+"""
+
+
+def test_bvh_forward_kinematics_by_hand(tmp_path):
+    path = tmp_path / 'arm.bvh'
+    path.write_text(ARM_BVH)
+    skeleton, motion, frame_time = bvh.read_bvh(str(path))
+    assert skeleton.names == ['hips', 'spine', 'arm', 'forearm', 'forearm_end']
+    assert frame_time == pytest.approx(1 / 30, rel=1e-5)
+    pos = bvh.forward_kinematics(skeleton, motion)
+    # Rest: the offsets add up from the root's position.
+    np.testing.assert_allclose(pos[0], [[1, 2, 3], [1, 12, 3], [6, 12, 3], [10, 12, 3],
+                                        [13, 12, 3]], atol=1e-9)
+    # The root turned 90 degrees about y (x goes to -z) and the elbow bent 90 about z (the
+    # forearm's x goes to +y): the end site is 3 above the elbow.
+    np.testing.assert_allclose(pos[1], [[1, 2, 3], [1, 12, 3], [1, 12, -2], [1, 12, -6],
+                                        [1, 15, -6]], atol=1e-9)
+    # A position channel on a joint moves it along its parent's axes.
+    np.testing.assert_allclose(pos[2, 2], [7, 10, 0], atol=1e-9)
+
+
+SMALL_ASF = """# a hand-written skeleton in the CMU files' shape
+:version 1.10
+:name VICON
+:units
+  mass 1.0
+  length 0.45
+  angle deg
+:root
+   order TX TY TZ RX RY RZ
+   axis XYZ
+   position 0 0 0
+   orientation 0 0 0
+:bonedata
+  begin
+     id 1
+     name upper
+     direction 1 0 0
+     length 10
+     axis 0 0 0  XYZ
+    dof rx ry rz
+    limits (-180.0 180.0)
+           (-180.0 180.0)
+           (-180.0 180.0)
+  end
+  begin
+     id 2
+     name lower
+     direction 1 0 0
+     length 5
+     axis 0 0 90  XYZ
+    dof rx
+    limits (-180.0 180.0)
+  end
+:hierarchy
+  begin
+    root upper
+    upper lower
+  end
+"""
+
+SMALL_AMC = """#!OML:ASF X:\\f\xfcr Bonn\\skel.asf
+:FULLY-SPECIFIED
+:DEGREES
+1
+root 0 0 0 0 0 0
+upper 0 0 0
+lower 0
+2
+root 1 2 3 0 90 0
+upper 0 0 0
+lower 90
+"""
+
+
+def test_asf_amc_forward_kinematics_by_hand(tmp_path):
+    (tmp_path / 'skel.asf').write_text(SMALL_ASF)
+    (tmp_path / 'take_01.amc').write_bytes(SMALL_AMC.encode('latin-1'))   # HDM05's Latin-1 byte
+    skeleton = asf_amc.read_asf(str(tmp_path / 'skel.asf'))
+    assert skeleton.length_unit_mm == pytest.approx(25.4 / 0.45)
+    motion = asf_amc.read_amc(str(tmp_path / 'take_01.amc'), skeleton)
+    pos = asf_amc.forward_kinematics(skeleton, motion)
+    np.testing.assert_allclose(pos['upper_end'][0], [10, 0, 0], atol=1e-9)
+    np.testing.assert_allclose(pos['lower_end'][0], [15, 0, 0], atol=1e-9)
+    # Frame 2: the root at (1, 2, 3) turned 90 about y: upper points along -z. The lower bone's
+    # frame is turned 90 about z, so its rx turns about the world's y: (1, 0, 0) -> (0, 0, -1)
+    # in its parent's frame, then the root's turn: -> (-1, 0, 0).
+    np.testing.assert_allclose(pos['root'][1], [1, 2, 3], atol=1e-9)
+    np.testing.assert_allclose(pos['upper_end'][1], [1, 2, -7], atol=1e-9)
+    np.testing.assert_allclose(pos['lower'][1], pos['upper_end'][1], atol=1e-9)
+    np.testing.assert_allclose(pos['lower_end'][1], [-4, 2, -7], atol=1e-9)
+    assert asf_amc.asf_beside(str(tmp_path / 'take_01.amc')) == str(tmp_path / 'skel.asf')
+
+
+def test_an_amc_of_another_skeleton_or_of_uneven_frames_is_refused(tmp_path):
+    (tmp_path / 'skel.asf').write_text(SMALL_ASF)
+    skeleton = asf_amc.read_asf(str(tmp_path / 'skel.asf'))
+    (tmp_path / 'a.amc').write_text(SMALL_AMC.replace('lower 90', 'lowerarm 90'))
+    with pytest.raises(PoseError, match='a.amc: '):
+        asf_amc.read_amc(str(tmp_path / 'a.amc'), skeleton)
+    (tmp_path / 'b.amc').write_text(SMALL_AMC.replace('upper 0 0 0\nlower 90\n', 'upper 0 0\n'
+                                                      'lower 90\n'))
+    with pytest.raises(PoseError, match='bone upper: expected 3 values a frame'):
+        asf_amc.read_amc(str(tmp_path / 'b.amc'), skeleton)
+
+
+# One pose of a standing person (y up, cm) under the four namings of the same joints.
+STANDING = {'hips': (0, 90, 0), 'lhip': (10, 90, 0), 'lknee': (10, 50, 0), 'lankle': (10, 8, 0),
+            'rhip': (-10, 90, 0), 'rknee': (-10, 50, 0), 'rankle': (-10, 8, 0),
+            'neck': (0, 145, 0), 'head': (0, 155, 0), 'headtop': (0, 175, 0),
+            'lshoulder': (18, 142, 0), 'lelbow': (45, 142, 0), 'lwrist': (70, 142, 0),
+            'rshoulder': (-18, 142, 0), 'relbow': (-45, 142, 0), 'rwrist': (-70, 142, 0)}
+FAMILIES = {
+    'cmu': {'root': 'hips', 'lfemur': 'lhip', 'ltibia': 'lknee', 'lfoot': 'lankle',
+            'rfemur': 'rhip', 'rtibia': 'rknee', 'rfoot': 'rankle', 'lowerneck': 'neck',
+            'head': 'head', 'head_end': 'headtop', 'lhumerus': 'lshoulder',
+            'lradius': 'lelbow', 'lwrist': 'lwrist', 'rhumerus': 'rshoulder',
+            'rradius': 'relbow', 'rwrist': 'rwrist'},
+    'daz': {'hip': 'hips', 'lThigh': 'lhip', 'lShin': 'lknee', 'lFoot': 'lankle',
+            'rThigh': 'rhip', 'rShin': 'rknee', 'rFoot': 'rankle', 'neck': 'neck',
+            'head': 'head', 'head_end': 'headtop', 'lShldr': 'lshoulder',
+            'lForeArm': 'lelbow', 'lHand': 'lwrist', 'rShldr': 'rshoulder',
+            'rForeArm': 'relbow', 'rHand': 'rwrist'},
+    'mixamo': {'mixamorig:Hips': 'hips', 'mixamorig:LeftUpLeg': 'lhip',
+               'mixamorig:LeftLeg': 'lknee', 'mixamorig:LeftFoot': 'lankle',
+               'mixamorig:RightUpLeg': 'rhip', 'mixamorig:RightLeg': 'rknee',
+               'mixamorig:RightFoot': 'rankle', 'mixamorig:Neck': 'neck',
+               'mixamorig:Head': 'head', 'mixamorig:HeadTop_End': 'headtop',
+               'mixamorig:LeftArm': 'lshoulder', 'mixamorig:LeftForeArm': 'lelbow',
+               'mixamorig:LeftHand': 'lwrist', 'mixamorig:RightArm': 'rshoulder',
+               'mixamorig:RightForeArm': 'relbow', 'mixamorig:RightHand': 'rwrist'},
+    'hips': {'Hips': 'hips', 'LeftUpLeg': 'lhip', 'LeftLeg': 'lknee', 'LeftFoot': 'lankle',
+             'RightUpLeg': 'rhip', 'RightLeg': 'rknee', 'RightFoot': 'rankle', 'Neck': 'neck',
+             'Head': 'head', 'Head_end': 'headtop', 'LeftArm': 'lshoulder',
+             'LeftForeArm': 'lelbow', 'LeftHand': 'lwrist', 'RightArm': 'rshoulder',
+             'RightForeArm': 'relbow', 'RightHand': 'rwrist'},
+}
+
+
+@pytest.mark.parametrize('family', sorted(FAMILIES))
+def test_every_naming_family_maps_to_the_same_17_joints(family):
+    positions = {name: np.array([STANDING[where]], float) for name, where in
+                 FAMILIES[family].items()}
+    joints = to_h36m_joints(positions, family)[0]
+    named = dict(zip(h36m.JOINT_NAMES, joints))
+    np.testing.assert_allclose(named['Hip'], [0, 90, 0])          # mid-point of the hips
+    np.testing.assert_allclose(named['LKnee'], STANDING['lknee'])
+    np.testing.assert_allclose(named['RFoot'], STANDING['rankle'])
+    np.testing.assert_allclose(named['Thorax'], STANDING['neck'])
+    np.testing.assert_allclose(named['Spine'], [0, 117.5, 0])     # between pelvis and thorax
+    np.testing.assert_allclose(named['Head'], STANDING['headtop'])
+    np.testing.assert_allclose(named['Neck/Nose'], [0, 165, 0])
+    np.testing.assert_allclose(named['RWrist'], STANDING['rwrist'])
+
+
+def test_a_skeleton_that_cannot_be_mapped_names_what_it_lacks():
+    positions = {name: np.zeros((1, 3)) for name in FAMILIES['daz']
+                 if name not in ('lShin', 'rShin')}
+    with pytest.raises(PoseError, match=r'no joint for RKnee \(rtibia or rshin or rightleg\), '
+                                        r'LKnee'):
+        to_h36m_joints(positions, 'quadruped.bvh')
+    assert set(MAPPING) >= {'RHip', 'LWrist', 'Thorax'}
+
+
+def test_head_top_from_the_eyes_when_the_head_has_no_end():
+    positions = {name: np.array([STANDING[where]], float) for name, where in
+                 FAMILIES['daz'].items() if name != 'head_end'}
+    positions['leftEye'] = np.array([[3.0, 163.0, 8.0]])
+    positions['rightEye'] = np.array([[-3.0, 163.0, 8.0]])
+    top = to_h36m_joints(positions, 'daz')[0, h36m.JOINT_NAMES.index('Head')]
+    np.testing.assert_allclose(top, [0, 175, 20])
+
+
+def test_resampling_to_50_hz():
+    ramp = np.arange(121, dtype=float)[:, None, None] * np.ones((1, 17, 3))    # 1 s at 120 Hz
+    out = resample(ramp, 120.0)
+    assert len(out) == 51
+    np.testing.assert_allclose(out[:, 0, 0], np.arange(51) * 120 / 50)
+    np.testing.assert_allclose(resample(ramp[:30], 50.0), ramp[:30], atol=1e-9)
+
+
+def _standing_bvh(scale, rest_frame):
+    """A Daz-named standing skeleton whose file unit is `scale` cm, with a moving second
+    frame and optionally a rest frame first."""
+    tree = [('hip', None, 'hips'), ('lThigh', 'hip', 'lhip'), ('lShin', 'lThigh', 'lknee'),
+            ('lFoot', 'lShin', 'lankle'), ('rThigh', 'hip', 'rhip'), ('rShin', 'rThigh', 'rknee'),
+            ('rFoot', 'rShin', 'rankle'), ('neck', 'hip', 'neck'), ('head', 'neck', 'head'),
+            ('head_end', 'head', 'headtop'), ('lShldr', 'neck', 'lshoulder'),
+            ('lForeArm', 'lShldr', 'lelbow'), ('lHand', 'lForeArm', 'lwrist'),
+            ('rShldr', 'neck', 'rshoulder'), ('rForeArm', 'rShldr', 'relbow'),
+            ('rHand', 'rForeArm', 'rwrist')]
+    names = [t[0] for t in tree]
+    parents = [names.index(p) if p else -1 for _, p, _ in tree]
+    offsets = [np.array(STANDING[w], float) - (np.array(STANDING[tree[names.index(p)][2]], float)
+                                               if p else 0) for _, p, w in tree]
+    channels = [['Xposition', 'Yposition', 'Zposition', 'Zrotation', 'Xrotation', 'Yrotation']
+                if p is None else ([] if n.endswith('_end') else
+                                   ['Zrotation', 'Xrotation', 'Yrotation']) for n, p, _ in tree]
+    skeleton = bvh.Skeleton(names, parents, np.array(offsets) / scale, channels)
+    width = skeleton.channel_count()
+    moving = np.full(width, 4.0)
+    moving[:3] = 0
+    frames = [moving, moving + 5] if not rest_frame else [np.zeros(width), moving, moving + 5]
+    return skeleton, np.array(frames)
+
+
+def test_units_rest_frames_and_the_writer_round_trip(tmp_path):
+    for scale, unit in ((1.0, 'cm'), (100.0, 'm'), (2.54, 'inch')):
+        skeleton, motion = _standing_bvh(scale, rest_frame=True)
+        assert bvh_unit(skeleton)[1] == unit
+        assert rest_frames(skeleton, motion) == 1
+        path = str(tmp_path / ('s%g.bvh' % scale))
+        bvh.write_bvh(path, skeleton, motion, 1 / 120)
+        again, motion_again, frame_time = bvh.read_bvh(path)
+        assert again.names == skeleton.names and frame_time == pytest.approx(1 / 120)
+        np.testing.assert_allclose(bvh.forward_kinematics(again, motion_again),
+                                   bvh.forward_kinematics(skeleton, motion), atol=1e-5)
+        take = read_take(path)
+        assert take.dropped == 1 and take.unit == {'cm': 10, 'm': 1000, 'inch': 25.4}[unit]
+        # z up, mm: the head top stands above the ankles by the person's height (1.67 m).
+        height = take.poses[0, 10, 2] - take.poses[0, 3, 2]
+        assert 1400 < height < 1800
+    with pytest.raises(PoseError, match='rate 0: expected frames a second'):
+        read_take(path, rate=0)
+
+
+def test_bvh_files_of_other_shapes_are_refused(tmp_path):
+    cases = {'no hierarchy': ('MOTION\nFrames: 1\nFrame Time: 0.1\n0\n', 'not a BVH file'),
+             'short motion': (ARM_BVH.replace('Frames: 3', 'Frames: 4'), 'needs 64 values'),
+             'bad channel': (ARM_BVH.replace('Zrotation Xrotation Yrotation\n        End',
+                                             'Zrotation Xrotation Wrotation\n        End'),
+                             'expected 3 channels')}
+    for name, (text, message) in cases.items():
+        path = tmp_path / (name.replace(' ', '_') + '.bvh')
+        path.write_text(text)
+        with pytest.raises(PoseError, match=message):
+            bvh.read_bvh(str(path))
