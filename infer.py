@@ -25,6 +25,7 @@ from lib.cli.options import base_parser, contexts_from_arg, run, setup_logging
 from lib.core import h36m, layouts
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path, check_output, write_json
+from lib.core.progress import progress
 from lib.eval.figures import lift_figure, save_animation, save_figure
 from lib.infer.lifter import Lifter
 from lib.model.onnx import export_onnx
@@ -59,6 +60,12 @@ def parse_args():
                              'for every layout but h36m); moot for a camera-free model, which '
                              'takes any camera\'s pixels (doc/inference.md gives the cost for a '
                              'pixel-space one)')
+    parser.add_argument('--track-gate', type=float, default=1.5, metavar='SIZES',
+                        help='a person farther than this many body sizes (plus twice their speed '
+                             'times the frames since seen) from every track starts a new one '
+                             '(default 1.5)')
+    parser.add_argument('--track-max-gap', type=int, default=25, metavar='FRAMES',
+                        help='a track unseen for more frames ends (default 25)')
     parser.add_argument('--smooth', type=float, default=0.0, metavar='SIGMA',
                         help='Gaussian smoothing of the 3D over time, std in frames (0: off)')
     parser.add_argument('--figures', default=None, metavar='DIR',
@@ -68,7 +75,10 @@ def parse_args():
                         help='folder of the frames\' images, to draw the 2D on them')
     parser.add_argument('--max-figures', type=int, default=50, help='at most this many figures')
     parser.add_argument('--animation', default=None, metavar='FILE',
-                        help='render the longest track as .gif (or .mp4 when ffmpeg is present)')
+                        help='render a track as .gif (or .mp4 when ffmpeg is present): the '
+                             'longest, or the one of --animation-person')
+    parser.add_argument('--animation-person', default=None, metavar='ID',
+                        help='the person (track id, as in the output JSON) to animate')
     parser.add_argument('--onnx', default=None,
                         help='also export the model to this ONNX file (with the rescaling when '
                              'it is used)')
@@ -77,6 +87,10 @@ def parse_args():
 
 def check_options(args):
     """Ranges and paths, before anything is read or written: no output may be an input."""
+    if not (np.isfinite(args.track_gate) and 0 < args.track_gate <= 100) or \
+            not 0 <= args.track_max_gap <= 100000:
+        raise PoseError('--track-gate %s / --track-max-gap %s: expected body sizes in (0, 100] '
+                        'and frames in 0..100000' % (args.track_gate, args.track_max_gap))
     if not 0 <= args.min_confidence <= 1:
         raise PoseError('--min-confidence %s: expected a number in [0, 1]' % args.min_confidence)
     if not 0 <= args.max_missing < len(h36m.INPUT_JOINTS):
@@ -147,30 +161,52 @@ def find_image(folder, label):
     return None
 
 
-def draw(args, result):
-    """--figures (frames of every person, up to --max-figures) and --animation (the longest
-    track)."""
+def spread_figures(result, count):
+    """Up to `count` (person, index into its frames) spread evenly over the whole video and
+    every person (in the order of the frames)."""
+    pairs = sorted(((int(r), k, i) for k, p in enumerate(result.people)
+                    for i, r in enumerate(p.rows)))
+    if len(pairs) > count:
+        pairs = [pairs[int(j)] for j in np.linspace(0, len(pairs) - 1, count).round()]
+    return [(result.people[k], i) for _, k, i in pairs]
+
+
+def animated_person(args, result):
+    """The person --animation draws: --animation-person's, else the one with most frames."""
+    if args.animation_person is None:
+        person = max(result.people, key=lambda p: len(p.rows))
+    else:
+        match = [p for p in result.people if str(p.id) == args.animation_person]
+        if not match:
+            raise PoseError('--animation-person %s: no such person (ids: %s)' % (
+                args.animation_person, ', '.join(str(p.id) for p in result.people[:20])))
+        person = match[0]
+    if not len(person.rows):
+        raise PoseError('--animation: no frame of person %s could be lifted' % person.id)
+    return person
+
+
+def draw(args, result, animated):
+    """--figures (frames spread over every person and the whole video, up to --max-figures)
+    and --animation (one person's track, with a progress bar)."""
     labels = result.labels
     if args.figures:
         os.makedirs(args.figures, exist_ok=True)
-        count = 0
-        for person in result.people:
-            for r, p2, p3 in zip(person.rows, person.pose2d, person.pose3d):
-                if count >= args.max_figures:
-                    break
-                fig = lift_figure(p2, p3, 'person %s, image %s' % (person.id, labels[r]),
-                                  find_image(args.images, labels[r]))
-                save_figure(fig, os.path.join(args.figures, 'person%s_frame%05d.png'
-                                              % (person.id, r)))
-                count += 1
-        log.info('wrote %d figure(s) into %s', count, args.figures)
-    if args.animation:
-        longest = max(result.people, key=lambda p: len(p.rows))
-        if not len(longest.rows):
-            raise PoseError('--animation: no frame of any person could be lifted')
-        save_animation(longest.pose2d, longest.pose3d,
-                       ['image %s' % labels[r] for r in longest.rows], args.animation)
-        log.info('wrote %s (person %s, %d frames)', args.animation, longest.id, len(longest.rows))
+        chosen = spread_figures(result, args.max_figures)
+        for person, i in chosen:
+            r = person.rows[i]
+            fig = lift_figure(person.pose2d[i], person.pose3d[i], 'person %s, image %s'
+                              % (person.id, labels[r]), find_image(args.images, labels[r]))
+            save_figure(fig, os.path.join(args.figures, 'person%s_frame%05d.png'
+                                          % (person.id, r)))
+        log.info('wrote %d figure(s) into %s', len(chosen), args.figures)
+    if animated is not None:
+        person = animated
+        bar = progress(total=len(person.rows), desc='animation', unit='frame')
+        save_animation(person.pose2d, person.pose3d, ['image %s' % labels[r] for r in person.rows],
+                       args.animation, progress=bar)
+        bar.close()
+        log.info('wrote %s (person %s, %d frames)', args.animation, person.id, len(person.rows))
 
 
 def main():
@@ -181,9 +217,11 @@ def main():
                          defaults=default_config())
     result = lifter.lift_file(args.input, layout=args.format, image_size=args.image_size,
                               min_confidence=args.min_confidence, max_missing=args.max_missing,
-                              person=args.person, rescale=args.rescale, smooth=args.smooth)
+                              person=args.person, rescale=args.rescale, smooth=args.smooth,
+                              gate=args.track_gate, max_gap=args.track_max_gap)
+    animated = animated_person(args, result) if args.animation else None     # checked first
     write_outputs(args, result)
-    draw(args, result)
+    draw(args, result, animated)
     if args.onnx:
         export_onnx(lifter.trained, lifter.stats, args.onnx, result.rescaled, lifter.space)
         log.info('wrote %s%s', args.onnx, ' (with the rescaling)' if result.rescaled else '')

@@ -196,11 +196,13 @@ def test_testing_on_the_training_subjects_is_called_a_training_set_error(tmp_pat
     run = tmp_path / 'run'
     shutil.copytree(trained_run['run'], run)
     cfg = write_yaml(tmp_path / 'same.yaml', 'DATASET:\n  test_subjects: [1, 9]\n')
+    before = set(os.listdir(run))
     proc = run_cli('test.py', '--root', tmp_path, '--dataset', trained_run['data'], '--model',
                    run / 'Model_epoch6.params', '--cfg', cfg)
     assert proc.returncode == 0, proc.stderr[-1500:]
     assert 'WARNING: subjects S1 were also in the training set' in proc.stdout
-    made = [p for p in os.listdir(run) if p.endswith('_results.json') and '_cfg-' in p]
+    made = [p for p in set(os.listdir(run)) - before if p.endswith('_results.json')]
+    assert len(made) == 1, made
     results = json.load(open(run / made[0]))
     assert results['trained_on'] == [1]
     assert '**Training-set error**' in open(run / made[0].replace('.json', '.md')).read()

@@ -80,6 +80,11 @@ def setup_logging(log_file=None, debug=False):
     # A log file on a full disk: the next write of the command reports it in one line, so the
     # logging module's own tracebacks would only repeat it.
     logging.raiseExceptions = False
+    for stream in (sys.stdout, sys.stderr):
+        # A file name that is not valid in the terminal's encoding is shown escaped, never a
+        # logging error.
+        if hasattr(stream, 'reconfigure'):
+            stream.reconfigure(errors='backslashreplace')
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

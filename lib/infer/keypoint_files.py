@@ -19,11 +19,13 @@ A file whose names or metadata say one layout while `layout` says another is ref
 import glob
 import logging
 import os
+import warnings
 
 import numpy as np
 
 from lib.core import layouts
 from lib.core.errors import PoseError
+from lib.data.detections import upright_ratio
 from lib.infer.keypoint_values import (BY_COUNT, Detections, check_layout, frame_label,
                                        keypoint_array, keypoints_of, layout_by_count, load_json,
                                        natural_key, number_or_none)
@@ -79,6 +81,11 @@ def read_coco_annotations(data, path, wanted):
     """A COCO keypoint annotation file: images, annotations (keypoints u, v, visibility; v = 0 is
     a joint not labelled) and the person category's keypoint names."""
     cats = [c for c in data.get('categories', []) if isinstance(c, dict) and c.get('keypoints')]
+    ids = [img.get('id') for img in data.get('images', []) if isinstance(img, dict)]
+    shared = sorted({i for i in ids if ids.count(i) > 1}, key=str)
+    if shared:
+        raise PoseError('%s: images share the id %r: their people cannot be told apart'
+                        % (path, shared[0]))
     images = {img.get('id'): img.get('file_name', img.get('id'))
               for img in data.get('images', []) if isinstance(img, dict)}
     per_image = {images[k]: [] for k in images}
@@ -121,6 +128,11 @@ def read_mmpose(data, path, wanted):
         people = []
         for k, inst in enumerate(fr['instances']):
             where = '%s frame %s instance %d' % (path, label, k)
+            raw = inst.get('keypoints') if isinstance(inst, dict) else None
+            if isinstance(raw, list) and raw and isinstance(raw[0], list) and len(raw[0]) == 3 \
+                    and inst.get('keypoint_scores') is not None:
+                raise PoseError('%s: keypoints of 3 values beside keypoint_scores are 3D '
+                                '(mmpose\'s 3D lifter output); this lifts 2D keypoints' % where)
             pts = keypoints_of(inst, 'keypoints', where, 2, count)
             scores = inst.get('keypoint_scores')
             if scores is not None:
@@ -177,7 +189,8 @@ def read_mediapipe(data, path, image_size):
     if size is None:
         raise PoseError('%s: MediaPipe landmarks are in fractions of the image; give the image '
                         'size with --image-size W H' % path)
-    w, h = (float(v) for v in size)
+    w, h = check_image_size(size, '%s: image_size' % path if image_size is None
+                            else '--image-size')
     frames = []
     for i, fr in enumerate(frames_in):
         label = fr.get('image', fr.get('frame', i)) if isinstance(fr, dict) else i
@@ -225,9 +238,28 @@ def read_array(frames_in, path, wanted, names=None):
         layout = check_layout(layouts.layout_from_names(names, path), wanted, path, True)
     else:
         layout = layout_by_count(len(pts[0]), wanted, path)
+        check_joint_order(np.stack(pts), layout, path)
     # One person by definition: track 0 throughout, whatever the poses do.
     return Detections(layout, 'array', [(i, [{'points': p, 'score': None, 'track': 0}])
                                         for i, p in enumerate(pts)], path)
+
+
+def check_joint_order(points, layout, path):
+    """Refuse 17 unnamed keypoints (N, 17, 3) said to be in `layout` (h36m or coco) whose poses
+    look like the other order: the head-to-feet line of the claimed order spans far less of
+    the body than the other's (lib.data.detections.upright_ratio)."""
+    if layout not in ('h36m', 'coco'):
+        return
+    other = 'coco' if layout == 'h36m' else 'h36m'
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')          # frames with a missing joint have no ratio
+        claimed = upright_ratio(layouts.to_h36m(points, layout, min_confidence=-np.inf))
+        alternative = upright_ratio(layouts.to_h36m(points, other, min_confidence=-np.inf))
+    if alternative > claimed + 0.25:
+        raise PoseError('%s: said to be in %s order, but the keypoints look like %s order (the '
+                        'head-to-feet line spans %.0f%% of the body that way, %.0f%% this way); '
+                        'use --format %s' % (path, layout, other, 100 * alternative,
+                                             100 * claimed, other))
 
 
 def _named_layout(data, path):
@@ -244,14 +276,59 @@ def _named_layout(data, path):
 
 
 def read_keypoint_file(path, layout='auto', image_size=None):
-    """The Detections of a file or folder of any kind in the module docstring. A file whose
-    structure breaks a reader's expectations in a way no check above names is reported as
-    malformed, in one line."""
+    """The Detections of a file or folder of any kind in the module docstring, in pixels
+    (fractions of the image scaled by `image_size`). A file whose structure breaks a reader's
+    expectations in a way no check above names is reported as malformed, in one line."""
+    if os.path.islink(path) and not os.path.exists(path):
+        raise PoseError('--input %s: a broken or looping link' % path)
+    if os.path.exists(path) and not (os.path.isfile(path) or os.path.isdir(path)):
+        raise PoseError('--input %s: a device, FIFO or socket, not a keypoint file' % path)
+    if image_size is not None:
+        check_image_size(image_size, '--image-size')
     try:
-        return _read_any(path, layout, image_size)
+        return in_pixels(_read_any(path, layout, image_size), image_size)
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as e:
         raise PoseError('%s: malformed keypoint file (%s: %s)'
                         % (path, type(e).__name__, str(e).splitlines()[0][:80] if str(e) else ''))
+
+
+def check_image_size(size, where):
+    """(W, H) as two finite sizes in (0, 10^6) pixels, or a PoseError naming `where`."""
+    try:
+        w, h = (float(v) for v in size)
+    except (TypeError, ValueError):
+        raise PoseError('%s: expected an image size [W, H] in pixels, got %r' % (where, size))
+    if not (np.isfinite(w) and np.isfinite(h) and 0 < w < 1e6 and 0 < h < 1e6):
+        raise PoseError('%s: image size %r: expected two sizes in (0, 1e6) pixels'
+                        % (where, list(size)))
+    return w, h
+
+
+def in_pixels(detections, image_size):
+    """Detections whose keypoints all lie within [0, 1.5] are fractions of the image (OpenPose's
+    --keypoint_scale 3, some exports): scaled by `image_size`, or refused without it. Keypoints
+    within +-5 that go negative are no image's pixels (metres, centred coordinates): refused."""
+    seen = [p['points'][(p['points'][:, 2] > 0) & np.any(p['points'][:, :2] != 0, axis=1), :2]
+            for _, people in detections.frames for p in people]
+    seen = np.concatenate(seen) if seen else np.zeros((0, 2))
+    if not len(seen) or detections.kind == 'mediapipe':
+        return detections
+    low, high = seen.min(), np.abs(seen).max()
+    if low < 0 and high < 5:
+        raise PoseError('%s: keypoints within +-%.2g, some negative: not pixels of an image '
+                        '(metres or centred coordinates?)' % (detections.path, high))
+    if low >= 0 and high <= 1.5:
+        if image_size is None:
+            raise PoseError('%s: keypoints within 0..%.2g are fractions of the image (OpenPose '
+                            '--keypoint_scale 3?); give the image size with --image-size W H'
+                            % (detections.path, high))
+        scale = np.array(check_image_size(image_size, '--image-size'))
+        log.info('%s: keypoints in fractions of the image, scaled to %g x %g pixels',
+                 detections.path, *scale)
+        for _, people in detections.frames:
+            for p in people:
+                p['points'][:, :2] *= scale
+    return detections
 
 
 def _read_any(path, layout, image_size):

@@ -44,6 +44,8 @@ def load_json(path):
         raise PoseError('%s: cannot read (%s)' % (path, e.strerror))
     except (ValueError, UnicodeDecodeError) as e:
         raise PoseError('%s: not valid JSON (%s)' % (path, str(e).splitlines()[0][:100]))
+    except RecursionError:
+        raise PoseError('%s: JSON nested too deeply to be a keypoint file' % path)
 
 
 def keypoint_array(values, where, columns=None):
@@ -93,8 +95,11 @@ def number_or_none(value):
 
 
 def frame_label(value, where):
+    """An image id or file name: a finite number or a string."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise PoseError('%s: an image id must be a number or a string, got %r' % (where, value))
+    if isinstance(value, float) and not np.isfinite(value):
+        raise PoseError('%s: image id %r is not a finite number' % (where, value))
     return value
 
 

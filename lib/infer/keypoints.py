@@ -50,7 +50,29 @@ def prepare_track(pose2d, max_missing=4):
                 part[:, j, axis] = np.interp(rows, rows[seen], part[seen, j, axis])
         _fill_from_skeleton(part)
         out[rows] = part
+    _leave_out_unplaceable(out, kept, reasons, filled)
     return Track(out.astype(np.float32), kept, reasons, filled)
+
+
+def _leave_out_unplaceable(pose2d, kept, reasons, filled):
+    """In place: kept frames that filling could not complete (the pelvis, the root every joint
+    is filled from, never seen in the track) or whose input joints all sit on one point (no
+    body to lift) are left out, with their reason."""
+    inputs = pose2d[:, list(h36m.INPUT_JOINTS)]
+    unplaced = kept & np.isnan(inputs).any(axis=(1, 2))
+    for f in np.flatnonzero(unplaced):
+        lacking = [h36m.JOINT_NAMES[j] for j in h36m.INPUT_JOINTS if np.isnan(pose2d[f, j, 0])]
+        reasons[int(f)] = ('%s cannot be placed: never seen in this person\'s track (the hips '
+                           'place the pelvis)' % ', '.join(lacking))
+    with np.errstate(invalid='ignore'):
+        spread = np.nanmax(np.abs(inputs - np.nanmean(inputs, axis=1, keepdims=True)),
+                           axis=(1, 2)) if inputs.size else np.zeros(len(pose2d))
+    flat = kept & ~unplaced & (spread < 1e-3)
+    for f in np.flatnonzero(flat):
+        reasons[int(f)] = 'every keypoint on one point: no body to lift'
+    for f in np.flatnonzero(unplaced | flat):
+        kept[f] = False
+        filled.pop(int(f), None)
 
 
 _MIRROR = {a: b for pair in h36m.FLIP_PAIRS for a, b in (pair, pair[::-1])}

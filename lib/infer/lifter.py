@@ -146,7 +146,7 @@ class Lifter:
     def lift_file(self, path, **options):
         """A keypoint file of a real detector lifted as infer.py lifts it -> LiftResult
         (lib.infer.pipeline.lift_file, whose keyword options it takes: layout, image_size,
-        min_confidence, max_missing, person, rescale, smooth)."""
+        min_confidence, max_missing, person, rescale, smooth, gate, max_gap)."""
         return lift_file(self, path, **options)
 
     def evaluate(self, data, test_cfg=None):

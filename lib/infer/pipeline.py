@@ -17,7 +17,7 @@ from lib.core.errors import PoseError
 from lib.infer.keypoint_files import read_keypoint_file
 from lib.infer.keypoints import prepare_track
 from lib.infer.smoothing import smooth_track
-from lib.infer.tracking import assign_tracks, ordered_frames
+from lib.infer.tracking import assign_tracks, describe_tracks, ordered_frames
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class LiftResult:
 
 
 def check_lift_options(min_confidence=0.1, max_missing=4, person='all', rescale='auto',
-                       smooth=0.0):
+                       smooth=0.0, gate=1.5, max_gap=25):
     """The options of lift_file and Lifter.lift, each a PoseError naming it when out of range."""
     number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
     if not (number(min_confidence) and 0 <= min_confidence <= 1):
@@ -94,6 +94,10 @@ def check_lift_options(min_confidence=0.1, max_missing=4, person='all', rescale=
         raise PoseError("rescale: expected 'auto', 'yes' or 'no', got %r" % (rescale,))
     if not (number(smooth) and 0 <= smooth <= 100):
         raise PoseError('smooth: expected a std in frames in [0, 100], got %r' % (smooth,))
+    if not (number(gate) and 0 < gate <= 100):
+        raise PoseError('gate: expected body sizes in (0, 100], got %r' % (gate,))
+    if not (isinstance(max_gap, int) and 0 <= max_gap <= 100000):
+        raise PoseError('max_gap: expected a number of frames in 0..100000, got %r' % (max_gap,))
 
 
 def lift_track(lifter, pose2d, max_missing=4, rescale=False):
@@ -108,32 +112,35 @@ def lift_track(lifter, pose2d, max_missing=4, rescale=False):
 
 
 def lift_file(lifter, path, layout='auto', image_size=None, min_confidence=0.1, max_missing=4,
-              person='all', rescale='auto', smooth=0.0):
+              person='all', rescale='auto', smooth=0.0, gate=1.5, max_gap=25):
     """Read, track, fill, rescale, lift and smooth a keypoint file -> LiftResult.
 
     layout: 'auto' or a layout name (lib.core.layouts); person: 'all' (tracked) or 'best' (the
     best-scoring detection of each frame); rescale: 'auto' (for every layout but h36m), 'yes'
-    or 'no'; smooth: the std in frames of the Gaussian smoothing over time (0: off)."""
-    check_lift_options(min_confidence, max_missing, person, rescale, smooth)
+    or 'no'; smooth: the std in frames of the Gaussian smoothing over time (0: off); gate and
+    max_gap: the tracker's (lib.infer.tracking.assign_tracks)."""
+    check_lift_options(min_confidence, max_missing, person, rescale, smooth, gate, max_gap)
     path = os.fspath(path)
     detections = read_keypoint_file(path, layout, image_size)
-    frames = ordered_frames(detections)
+    frames = drop_empty_detections(ordered_frames(detections), min_confidence, path)
     labels = [label for label, _ in frames]
-    tracks = assign_tracks(frames, detections.layout, min_confidence, person)
+    tracks = assign_tracks(frames, detections.layout, min_confidence, person, gate, max_gap)
     if not tracks:
         raise PoseError('%s: no person in any frame' % path)
     # A camera-free model takes any camera's pixels: rescaling is moot for it.
     rescaled = lifter.space == 'pixel' and (
         rescale in ('yes', True) or (rescale == 'auto' and detections.layout != 'h36m'))
-    log.info('%s: %s file, layout %s, %d image(s), %d track(s)', path, detections.kind,
+    log.info('%s: %s file, layout %s, %d image(s), %s', path, detections.kind,
              detections.layout if isinstance(detections.layout, str) else 'named in the file',
-             len(frames), len(tracks))
+             len(frames), describe_tracks(tracks))
     people = [_lift_person(lifter, t, labels, max_missing, rescaled, smooth) for t in tracks]
     if not any(len(p.rows) for p in people):
         raise PoseError('%s: no frame could be lifted (every frame misses more than %d input '
                         'joints; see --max-missing and --min-confidence)' % (path, max_missing))
     options = {'min_confidence': min_confidence, 'max_missing': max_missing, 'person': person,
                'smooth_sigma': smooth}
+    if (gate, max_gap) != (1.5, 25):
+        options.update(track_gate=gate, track_max_gap=max_gap)
     return LiftResult(detections.kind, detections.layout, labels,
                       [label for label, found in frames if not found], people, rescaled, options)
 
@@ -151,6 +158,27 @@ def _lift_person(lifter, found, labels, max_missing, rescale, smooth):
         person.jitter = (before, after)
         log.info('person %s: smoothing (sigma %g frames) took the jitter from %.2f to %.2f mm '
                  'per frame^2', person.id, smooth, before, after)
+    by_reason = {}
     for row, reason in person.left_out:
-        log.warning('person %s, image %s left out: %s', person.id, labels[row], reason)
+        by_reason.setdefault(reason.split(' (')[0] if 'input joints missing' not in reason
+                             else 'too many input joints missing', []).append(labels[row])
+    for reason, images in by_reason.items():
+        log.warning('person %s: %d frame(s) left out: %s (images %s%s)', person.id, len(images),
+                    reason, ', '.join(map(str, images[:3])), ', ...' if len(images) > 3 else '')
     return person
+
+
+def drop_empty_detections(frames, min_confidence, path):
+    """The frames without the detections that see no keypoint (every confidence under
+    `min_confidence` or every point at (0, 0): a detector's empty entries and whole-image
+    fallback boxes), which would each start a 'person'; how many were dropped is logged."""
+    out, dropped = [], 0
+    for label, people in frames:
+        kept = [p for p in people if np.any((p['points'][:, 2] >= min_confidence)
+                                            & np.any(p['points'][:, :2] != 0, axis=1))]
+        dropped += len(people) - len(kept)
+        out.append((label, kept))
+    if dropped:
+        log.info('%s: dropped %d detection(s) that see no keypoint above --min-confidence %g',
+                 path, dropped, min_confidence)
+    return out

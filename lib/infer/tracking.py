@@ -4,27 +4,27 @@ Tracks come from the file's own ids when every detection has one (AlphaPose's id
 person_id, mmpose's track_id); otherwise each frame's people are matched to the tracks of the
 frames before by an optimal assignment (scipy's linear_sum_assignment) on the distance between
 a detection and where the track is expected (its last pose moved by its last velocity),
-measured in units of the track's body size. A match farther than `gate` body sizes, or a track
-unseen for more than `max_gap` frames, starts a new track.
+measured in units of the track's body size, all pairs at once. A match farther than `gate` body
+sizes plus twice the track's speed (body sizes a frame) times the frames since it was seen, or
+a track unseen for more than `max_gap` frames, starts a new track. Ids that repeat within a
+frame are not track ids (AlphaPose without tracking writes idx [0] for everyone).
 """
+import logging
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from lib.core import h36m
+from lib.core.errors import PoseError
 from lib.core.layouts import to_h36m
 from lib.infer.keypoint_values import natural_key
+
+log = logging.getLogger(__name__)
 
 
 def ordered_frames(detections):
     """The frames of a Detections sorted by their labels' natural order (numbers as numbers)."""
     return sorted(detections.frames, key=lambda item: natural_key(item[0]))
-
-
-def _pose_distance(a, b):
-    """Mean distance (px) over the joints seen in both (17, 2) poses; inf when none is."""
-    d = np.linalg.norm(a - b, axis=-1)
-    d = d[~np.isnan(d)]
-    return d.mean() if len(d) else np.inf
 
 
 def _size(pose):
@@ -74,32 +74,49 @@ def _tracks_by_id(frames, poses):
 
 
 def _expected_pose(track, row):
-    """Where a track's person should be at frame `row`: the last pose moved on by the last
-    velocity (per frame)."""
+    """Where a track's person should be at frame `row` (17, 2), and its speed (body sizes a
+    frame): the last pose moved on by the last velocity (per frame)."""
     last = track['pose2d'][-1]
     if len(track['rows']) < 2:
-        return last
+        return last, 0.0
     steps = track['rows'][-1] - track['rows'][-2]
     velocity = (last - track['pose2d'][-2]) / steps
-    return np.where(np.isnan(velocity), last, last + velocity * (row - track['rows'][-1]))
+    speed = np.nanmean(np.linalg.norm(velocity, axis=-1)) / _size(last)
+    expected = np.where(np.isnan(velocity), last, last + velocity * (row - track['rows'][-1]))
+    return expected, (0.0 if np.isnan(speed) else float(speed))
+
+
+def _cost(expected, sizes, poses):
+    """Distances (K, M) in body sizes from K expected poses (K, 17, 2) to M poses (M, 17, 2):
+    the mean over the joints seen in both, inf where none is."""
+    d = np.linalg.norm(expected[:, None] - poses[None], axis=-1)          # (K, M, 17)
+    seen = ~np.isnan(d)
+    total = np.where(seen, d, 0.0).sum(axis=-1)
+    count = seen.sum(axis=-1)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.inf)
+    return mean / sizes[:, None]
 
 
 def _tracks_by_motion(frames, poses, gate, max_gap):
     """Each frame's people matched to the live tracks by an optimal assignment on the distance
-    to where each track is expected, in body sizes; unmatched people start tracks."""
+    to where each track is expected, in body sizes; the gate widens with the track's speed and
+    the frames since it was seen (fast players, a panning camera, a missed frame).
+    Unmatched people start tracks."""
     tracks = []
     for row, (_, people) in enumerate(frames):
         live = [t for t in tracks if row - t['rows'][-1] <= max_gap]
-        cost = np.full((len(live), len(people)), np.inf)
-        for i, t in enumerate(live):
-            expected, size = _expected_pose(t, row), _size(t['pose2d'][-1])
-            for k, q in enumerate(poses[row]):
-                cost[i, k] = _pose_distance(expected, q) / size
         matched = set()
         if live and people:
+            moves = [_expected_pose(t, row) for t in live]
+            expected = np.stack([m[0] for m in moves])
+            sizes = np.array([_size(t['pose2d'][-1]) for t in live])
+            cost = _cost(expected, sizes, np.stack(poses[row]))
+            allowed = gate + np.array([2.0 * m[1] * (row - t['rows'][-1])
+                                       for m, t in zip(moves, live)])
             finite = np.where(np.isfinite(cost), cost, 1e9)
             for i, k in zip(*linear_sum_assignment(finite)):
-                if cost[i, k] <= gate:
+                if cost[i, k] <= allowed[i]:
                     _add(live[i], row, people[k], poses[row][k])
                     matched.add(k)
         for k, p in enumerate(people):
@@ -109,16 +126,46 @@ def _tracks_by_motion(frames, poses, gate, max_gap):
     return tracks
 
 
+MAX_PEOPLE = 1000      # detections in one frame; more is no video of people
+
+
+def _file_tracks(frames):
+    """Whether the file's own ids are track ids: every detection has one and no id repeats
+    within a frame (AlphaPose without tracking writes idx [0] for everyone)."""
+    ids = [[p['track'] for p in people] for _, people in frames]
+    if not all(t is not None for row in ids for t in row):
+        return False
+    if any(len(set(row)) != len(row) for row in ids):
+        log.info('the file\'s ids repeat within a frame, so they are not track ids: people are '
+                 'tracked by their motion')
+        return False
+    return True
+
+
+def describe_tracks(tracks):
+    """One line on the tracks: how many, and how long (frames)."""
+    lengths = sorted((len(t['rows']) for t in tracks), reverse=True)
+    if not lengths:
+        return 'no track'
+    return '%d track(s), the longest %d frames, median %d' % (len(lengths), lengths[0],
+                                                              int(np.median(lengths)))
+
+
 def assign_tracks(frames, layout, min_confidence, person='all', gate=1.5, max_gap=25):
     """Frames [(label, people)] in time order -> list of tracks, each a dict with 'id', 'rows'
     (indices into frames, increasing), 'pose2d' (F, 17, 2) px with NaN for missing joints and
     'points' (F, J, 3) as the file gave them. person: 'all', or 'best' (the highest-scoring
     detection of each frame, one track)."""
-    poses = [[to_h36m(p['points'][None], layout, min_confidence)[0] for p in people]
-             for _, people in frames]
+    crowded = max((len(people) for _, people in frames), default=0)
+    if crowded > MAX_PEOPLE:
+        label = next(label for label, people in frames if len(people) == crowded)
+        raise PoseError('image %s: %d detections in one frame, more than %d: not a video of '
+                        'people' % (label, crowded, MAX_PEOPLE))
+    poses = [list(to_h36m(np.stack([p['points'] for p in people]), layout, min_confidence))
+             if people else [] for _, people in frames]
     if person == 'best':
         tracks = _best_track(frames, poses)
-    elif all(p['track'] is not None for _, people in frames for p in people):
+    elif _file_tracks(frames):
         tracks = _tracks_by_id(frames, poses)
     else:
         tracks = _tracks_by_motion(frames, poses, gate, max_gap)
