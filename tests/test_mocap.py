@@ -279,3 +279,33 @@ def test_bvh_files_of_other_shapes_are_refused(tmp_path):
         path.write_text(text)
         with pytest.raises(PoseError, match=message):
             bvh.read_bvh(str(path))
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_damaged_motion_files_give_one_line_errors(tmp_path, data):
+    """Any token of a BVH, ASF or AMC file dropped, doubled or replaced: the readers either read
+    it or raise a PoseError, never another exception."""
+    texts = {'a.bvh': ARM_BVH, 'skel.asf': SMALL_ASF, 'take.amc': SMALL_AMC}
+    name = data.draw(st.sampled_from(sorted(texts)))
+    tokens = texts[name].split(' ')
+    k = data.draw(st.integers(0, len(tokens) - 1))
+    change = data.draw(st.sampled_from(['drop', 'double', 'nan', 'word', 'brace']))
+    token = {'drop': [], 'double': [tokens[k]] * 2, 'nan': ['nan'], 'word': ['xyz'],
+             'brace': ['}']}[change]
+    damaged = dict(texts, **{name: ' '.join(tokens[:k] + token + tokens[k + 1:])})
+    for file, text in damaged.items():
+        (tmp_path / file).write_bytes(text.encode('latin-1'))
+    try:
+        if name == 'a.bvh':
+            skeleton, motion, _ = bvh.read_bvh(str(tmp_path / 'a.bvh'))
+            bvh.forward_kinematics(skeleton, motion)
+        else:
+            skeleton = asf_amc.read_asf(str(tmp_path / 'skel.asf'))
+            asf_amc.forward_kinematics(skeleton, asf_amc.read_amc(str(tmp_path / 'take.amc'),
+                                                                  skeleton))
+    except PoseError:
+        pass
