@@ -22,12 +22,14 @@ import shutil
 import numpy as np
 
 from lib.cli.options import base_parser, contexts_from_arg, run, setup_logging
-from lib.core import h36m, layouts
+from lib.core import layouts
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path, check_output, write_json
 from lib.core.progress import progress
 from lib.eval.figures import lift_figure, save_animation, save_figure
+from lib.infer.keypoint_files import check_image_size
 from lib.infer.lifter import Lifter
+from lib.infer.pipeline import check_lift_options
 from lib.model.onnx import export_onnx
 from lib.train.runs import refuse_run_file
 
@@ -85,23 +87,20 @@ def parse_args():
     return parser.parse_args()
 
 
+# The arguments of lib.infer.pipeline.lift_file as this command's options, for its messages.
+OPTION_NAMES = {'min_confidence': '--min-confidence', 'max_missing': '--max-missing',
+                'person': '--person', 'rescale': '--rescale', 'smooth': '--smooth',
+                'gate': '--track-gate', 'max_gap': '--track-max-gap'}
+
+
 def check_options(args):
     """Ranges and paths, before anything is read or written: no output may be an input."""
-    if not (np.isfinite(args.track_gate) and 0 < args.track_gate <= 100) or \
-            not 0 <= args.track_max_gap <= 100000:
-        raise PoseError('--track-gate %s / --track-max-gap %s: expected body sizes in (0, 100] '
-                        'and frames in 0..100000' % (args.track_gate, args.track_max_gap))
-    if not 0 <= args.min_confidence <= 1:
-        raise PoseError('--min-confidence %s: expected a number in [0, 1]' % args.min_confidence)
-    if not 0 <= args.max_missing < len(h36m.INPUT_JOINTS):
-        raise PoseError('--max-missing %d: expected 0..%d (a frame needs one joint seen)'
-                        % (args.max_missing, len(h36m.INPUT_JOINTS) - 1))
-    if not (np.isfinite(args.smooth) and 0 <= args.smooth <= 100):
-        raise PoseError('--smooth %s: expected a std in frames in [0, 100]' % args.smooth)
+    check_lift_options(args.min_confidence, args.max_missing, args.person, args.rescale,
+                       args.smooth, args.track_gate, args.track_max_gap, OPTION_NAMES)
     if args.max_figures < 0:
         raise PoseError('--max-figures %d: expected a number >= 0' % args.max_figures)
-    if args.image_size and not all(np.isfinite(v) and 0 < v < 1e6 for v in args.image_size):
-        raise PoseError('--image-size %s: expected two positive sizes in pixels' % args.image_size)
+    if args.image_size:
+        check_image_size(args.image_size, '--image-size')
     if not args.output.endswith('.json'):
         raise PoseError('--output %s: expected a .json file name (the .npy goes beside it)'
                         % args.output)

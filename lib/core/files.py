@@ -9,13 +9,22 @@ import tempfile
 from lib.core.errors import PoseError
 
 
+def not_a_file(path):
+    """What `path` is when it exists (or is a link) but is no regular file: 'a folder', 'a broken
+    or looping link' or 'a device, FIFO or socket'; None for a regular file or nothing."""
+    if not os.path.lexists(path) or os.path.isfile(path):
+        return None
+    if os.path.isdir(path):
+        return 'a folder'
+    return 'a broken or looping link' if os.path.islink(path) else 'a device, FIFO or socket'
+
+
 def check_output(path, option='output'):
     """Refuse, before anything is written, an output that exists and is not a regular file (a
     device such as /dev/null, a FIFO, a folder): writing would replace it. `option` names
     the option or file in the message."""
-    if os.path.lexists(path) and not os.path.isfile(path):
-        kind = 'a folder' if os.path.isdir(path) else (
-            'a broken or looping link' if os.path.islink(path) else 'a device, FIFO or socket')
+    kind = not_a_file(path)
+    if kind:
         raise PoseError('%s %s: is %s, not a regular file; give a file name' % (option, path, kind))
 
 

@@ -57,7 +57,7 @@ class _CheckedLoader(yaml.SafeLoader):
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise _Refused('line %d: key %s given twice (first on line %d)'
-                                     % (line, key, seen[key]))
+                               % (line, key, seen[key]))
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 

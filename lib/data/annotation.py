@@ -16,7 +16,7 @@ import numpy as np
 
 from lib.core import h36m
 from lib.core.errors import PoseError
-from lib.core.files import atomic_path
+from lib.core.files import atomic_path, not_a_file
 from lib.core.h36m import ACTION_IDS, CAMERAS, NUM_JOINTS, NUM_JOINTS_32, SUBACTIONS
 from lib.data.arrays import assemble, camera_view
 
@@ -196,9 +196,8 @@ def list_sources(dataset_root, subjects):
     folders, ids = all_folders(subjects)
     paths = [annotation_path(dataset_root, f) for f in folders]
     for f, p in zip(folders, paths):
-        if os.path.lexists(p) and not os.path.isfile(p):
-            kind = ('a folder' if os.path.isdir(p) else 'a broken or looping link'
-                    if os.path.islink(p) else 'a device, FIFO or socket')
+        kind = not_a_file(p)
+        if kind:
             raise PoseError('%s: not a readable file (%s)' % (p, kind))
     missing = [f for f, p in zip(folders, paths) if not os.path.isfile(p)]
     if missing:

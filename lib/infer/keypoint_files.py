@@ -25,6 +25,7 @@ import numpy as np
 
 from lib.core import layouts
 from lib.core.errors import PoseError
+from lib.core.files import not_a_file
 from lib.data.detections import upright_ratio
 from lib.infer.keypoint_values import (BY_COUNT, Detections, check_layout, frame_label,
                                        keypoint_array, keypoints_of, layout_by_count, load_json,
@@ -279,10 +280,9 @@ def read_keypoint_file(path, layout='auto', image_size=None):
     """The Detections of a file or folder of any kind in the module docstring, in pixels
     (fractions of the image scaled by `image_size`). A file whose structure breaks a reader's
     expectations in a way no check above names is reported as malformed, in one line."""
-    if os.path.islink(path) and not os.path.exists(path):
-        raise PoseError('--input %s: a broken or looping link' % path)
-    if os.path.exists(path) and not (os.path.isfile(path) or os.path.isdir(path)):
-        raise PoseError('--input %s: a device, FIFO or socket, not a keypoint file' % path)
+    kind = not_a_file(path)
+    if kind and kind != 'a folder':             # a folder is OpenPose's output
+        raise PoseError('--input %s: %s, not a keypoint file' % (path, kind))
     if image_size is not None:
         check_image_size(image_size, '--image-size')
     try:

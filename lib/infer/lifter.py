@@ -21,7 +21,7 @@ from lib.eval.evaluation import evaluate, ground_truth_poses
 from lib.eval.metrics import protocol_errors, velocity_errors
 from lib.eval.prediction import predict_poses
 from lib.eval.report import summarize
-from lib.infer.pipeline import check_lift_options, lift_file, lift_track
+from lib.infer.pipeline import check_lift_options, lift_file, lift_track, rescales
 from lib.model.network import build_network, fold_batchnorm
 from lib.train import runs
 
@@ -134,11 +134,8 @@ class Lifter:
         check_lift_options(min_confidence, max_missing)
         if isinstance(layout, (tuple, list)):
             layout = layouts.layout_from_names(list(layout), 'layout')
-        if rescale is None or self.space == 'camera_free':
-            # A camera-free model takes any camera's pixels: rescaling is moot for it.
-            rescale = layout != 'h36m' and self.space == 'pixel'
         track, pose3d = lift_track(self, layouts.to_h36m(points, layout, min_confidence),
-                                   max_missing, rescale)
+                                   max_missing, rescales(self.space, rescale, layout))
         out = np.full((len(track.pose2d), h36m.NUM_JOINTS, 3), np.nan, np.float32)
         out[track.kept] = pose3d
         return out

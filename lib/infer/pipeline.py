@@ -80,24 +80,36 @@ class LiftResult:
 
 
 def check_lift_options(min_confidence=0.1, max_missing=4, person='all', rescale='auto',
-                       smooth=0.0, gate=1.5, max_gap=25):
-    """The options of lift_file and Lifter.lift, each a PoseError naming it when out of range."""
+                       smooth=0.0, gate=1.5, max_gap=25, names=None):
+    """The options of lift_file and Lifter.lift, each a PoseError naming it when out of range
+    (by `names` {argument: name}, infer.py's option names, when given)."""
     number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-    if not (number(min_confidence) and 0 <= min_confidence <= 1):
-        raise PoseError('min_confidence: expected a number in [0, 1], got %r' % (min_confidence,))
-    if not (isinstance(max_missing, int) and 0 <= max_missing < len(h36m.INPUT_JOINTS)):
-        raise PoseError('max_missing: expected a whole number in 0..%d (a frame needs one joint '
-                        'seen), got %r' % (len(h36m.INPUT_JOINTS) - 1, max_missing))
-    if person not in ('all', 'best'):
-        raise PoseError("person: expected 'all' or 'best', got %r" % (person,))
-    if rescale not in ('auto', 'yes', 'no', True, False):
-        raise PoseError("rescale: expected 'auto', 'yes' or 'no', got %r" % (rescale,))
-    if not (number(smooth) and 0 <= smooth <= 100):
-        raise PoseError('smooth: expected a std in frames in [0, 100], got %r' % (smooth,))
-    if not (number(gate) and 0 < gate <= 100):
-        raise PoseError('gate: expected body sizes in (0, 100], got %r' % (gate,))
-    if not (isinstance(max_gap, int) and 0 <= max_gap <= 100000):
-        raise PoseError('max_gap: expected a number of frames in 0..100000, got %r' % (max_gap,))
+    name = lambda argument: (names or {}).get(argument, argument)
+    checks = (
+        ('min_confidence', min_confidence, number(min_confidence) and 0 <= min_confidence <= 1,
+         'a number in [0, 1]'),
+        ('max_missing', max_missing, isinstance(max_missing, int) and
+         0 <= max_missing < len(h36m.INPUT_JOINTS),
+         'a whole number in 0..%d (a frame needs one joint seen)' % (len(h36m.INPUT_JOINTS) - 1)),
+        ('person', person, person in ('all', 'best'), "'all' or 'best'"),
+        ('rescale', rescale, rescale in ('auto', 'yes', 'no', True, False),
+         "'auto', 'yes' or 'no'"),
+        ('smooth', smooth, number(smooth) and 0 <= smooth <= 100, 'a std in frames in [0, 100]'),
+        ('gate', gate, number(gate) and 0 < gate <= 100, 'body sizes in (0, 100]'),
+        ('max_gap', max_gap, isinstance(max_gap, int) and 0 <= max_gap <= 100000,
+         'a number of frames in 0..100000'))
+    for argument, value, ok, expected in checks:
+        if not ok:
+            raise PoseError('%s: expected %s, got %r' % (name(argument), expected, value))
+
+
+def rescales(space, rescale, layout):
+    """Whether 2D of `layout` is moved into the training pixel space: rescale 'yes'/True,
+    'no'/False, or 'auto'/None (for every layout but h36m). A camera-free model takes any
+    camera's pixels as they are: rescaling is moot for it."""
+    if space == 'camera_free':
+        return False
+    return rescale in ('yes', True) or (rescale in ('auto', None) and layout != 'h36m')
 
 
 def lift_track(lifter, pose2d, max_missing=4, rescale=False):
@@ -127,9 +139,7 @@ def lift_file(lifter, path, layout='auto', image_size=None, min_confidence=0.1, 
     tracks = assign_tracks(frames, detections.layout, min_confidence, person, gate, max_gap)
     if not tracks:
         raise PoseError('%s: no person in any frame' % path)
-    # A camera-free model takes any camera's pixels: rescaling is moot for it.
-    rescaled = lifter.space == 'pixel' and (
-        rescale in ('yes', True) or (rescale == 'auto' and detections.layout != 'h36m'))
+    rescaled = rescales(lifter.space, rescale, detections.layout)
     log.info('%s: %s file, layout %s, %d image(s), %s', path, detections.kind,
              detections.layout if isinstance(detections.layout, str) else 'named in the file',
              len(frames), describe_tracks(tracks))

@@ -74,16 +74,17 @@ def _tracks_by_id(frames, poses):
 
 
 def _expected_pose(track, row):
-    """Where a track's person should be at frame `row` (17, 2), and its speed (body sizes a
-    frame): the last pose moved on by the last velocity (per frame)."""
+    """Where a track's person should be at frame `row` (17, 2), its body size (px) and its
+    speed (body sizes a frame): the last pose moved on by the last velocity (per frame)."""
     last = track['pose2d'][-1]
+    size = _size(last)
     if len(track['rows']) < 2:
-        return last, 0.0
+        return last, size, 0.0
     steps = track['rows'][-1] - track['rows'][-2]
     velocity = (last - track['pose2d'][-2]) / steps
-    speed = np.nanmean(np.linalg.norm(velocity, axis=-1)) / _size(last)
+    speed = np.nanmean(np.linalg.norm(velocity, axis=-1)) / size
     expected = np.where(np.isnan(velocity), last, last + velocity * (row - track['rows'][-1]))
-    return expected, (0.0 if np.isnan(speed) else float(speed))
+    return expected, size, (0.0 if np.isnan(speed) else float(speed))
 
 
 def _cost(expected, sizes, poses):
@@ -110,9 +111,8 @@ def _tracks_by_motion(frames, poses, gate, max_gap):
         if live and people:
             moves = [_expected_pose(t, row) for t in live]
             expected = np.stack([m[0] for m in moves])
-            sizes = np.array([_size(t['pose2d'][-1]) for t in live])
-            cost = _cost(expected, sizes, np.stack(poses[row]))
-            allowed = gate + np.array([2.0 * m[1] * (row - t['rows'][-1])
+            cost = _cost(expected, np.array([m[1] for m in moves]), np.stack(poses[row]))
+            allowed = gate + np.array([2.0 * m[2] * (row - t['rows'][-1])
                                        for m, t in zip(moves, live)])
             finite = np.where(np.isfinite(cost), cost, 1e9)
             for i, k in zip(*linear_sum_assignment(finite)):
