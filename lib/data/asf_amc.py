@@ -68,14 +68,32 @@ def _sections(text):
     return out
 
 
-def _floats(words, path, what):
+def _floats(words, path, what, count=None):
+    """Finite numbers (exactly `count` of them when given) or a PoseError naming `what`."""
     try:
         values = np.array([float(w) for w in words])
     except ValueError:
         raise PoseError('%s: %s: expected numbers, got %r' % (path, what, ' '.join(words)))
+    if count is not None and len(values) != count:
+        raise PoseError('%s: %s: expected %d numbers, got %r' % (path, what, count,
+                                                              ' '.join(words)))
     if not np.all(np.isfinite(values)):
         raise PoseError('%s: %s: NaN or infinity' % (path, what))
     return values
+
+
+AXES = ('xyz', 'xzy', 'yxz', 'yzx', 'zxy', 'zyx')
+CHANNELS = ('tx', 'ty', 'tz', 'rx', 'ry', 'rz', 'l')
+
+
+def _checked(order, path, what):
+    """An axis order (a permutation of xyz) or a channel list (of CHANNELS), else a PoseError."""
+    bad = order not in AXES if isinstance(order, str) else any(c not in CHANNELS for c in order)
+    if bad:
+        raise PoseError('%s: %s %s: expected %s' % (path, what, order, 'an order of x, y and z'
+                                                     if isinstance(order, str)
+                                                     else 'channels of ' + ', '.join(CHANNELS)))
+    return order
 
 
 def read_asf(path):
@@ -90,9 +108,10 @@ def read_asf(path):
         raise PoseError('%s: :units length %s: expected a positive number' % (path, length))
     degrees = units.get('angle', 'deg').lower().startswith('deg')
     root = {line.split()[0].lower(): line.split()[1:] for line in sec[':root']}
-    root_order = [w.lower() for w in root.get('order', 'TX TY TZ RX RY RZ'.split())]
-    root_axis = ''.join(root.get('axis', ['XYZ'])).lower()
-    orientation = _floats(root.get('orientation', ['0', '0', '0']), path, 'root orientation')
+    root_order = _checked([w.lower() for w in root.get('order', 'TX TY TZ RX RY RZ'.split())],
+                          path, 'root order')
+    root_axis = _checked(''.join(root.get('axis', ['XYZ'])).lower(), path, 'root axis')
+    orientation = _floats(root.get('orientation', ['0', '0', '0']), path, 'root orientation', 3)
     bones = _bones(sec[':bonedata'], path)
     children = {}
     for line in sec[':hierarchy']:
@@ -130,14 +149,15 @@ def _bones(lines, path):
         elif key == 'name':
             bone['name'] = words[1]
         elif key == 'direction':
-            bone['direction'] = _floats(words[1:4], path, 'direction')
+            bone['direction'] = _floats(words[1:4], path, 'direction', 3)
         elif key == 'length':
-            bone['length'] = float(_floats(words[1:2], path, 'length')[0])
+            bone['length'] = float(_floats(words[1:2], path, 'length', 1)[0])
         elif key == 'axis':
-            bone['axis'] = _floats(words[1:4], path, 'axis')
-            bone['axis_order'] = words[4].lower() if len(words) > 4 else 'xyz'
+            bone['axis'] = _floats(words[1:4], path, 'axis', 3)
+            bone['axis_order'] = _checked(words[4].lower() if len(words) > 4 else 'xyz', path,
+                                          'axis order')
         elif key == 'dof':
-            bone['dof'] = [w.lower() for w in words[1:]]
+            bone['dof'] = _checked([w.lower() for w in words[1:]], path, 'dof')
     return bones
 
 
