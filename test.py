@@ -22,21 +22,20 @@ import time
 
 import numpy as np
 
+from lib.cli.options import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
+from lib.codec import compute_stats, network_inputs, network_targets, save_stats
+from lib.core.errors import PoseError
+from lib.core.files import atomic_path, check_output, write_json, write_text
+from lib.core.progress import file_progress
+from lib.data.arrays import every_nth
+from lib.data.dataset import cache_folder, cameras_file, load_dataset
+from lib.eval import runstats
+from lib.eval.evaluation import ground_truth_poses
+from lib.eval.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
+from lib.eval.report import format_markdown, format_table, results_stem, trained_on, variant_tag
+from lib.infer.lifter import Lifter
 from lib.train import runs
 from lib.train.runs import refuse_run_file
-
-from lib.eval import runstats
-from lib.data.arrays import every_nth
-from lib.cli.options import base_parser, check_dataset_root, contexts_from_arg, run, setup_logging
-from lib.data.dataset import cache_folder, cameras_file, load_dataset
-from lib.core.errors import PoseError
-from lib.eval.evaluation import ground_truth_poses
-from lib.core.files import atomic_path, check_output, write_json, write_text
-from lib.eval.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
-from lib.infer.lifter import Lifter
-from lib.codec import compute_stats, network_inputs, network_targets, save_stats
-from lib.core.progress import file_progress
-from lib.eval.report import format_markdown, format_table, results_stem, variant_tag
 
 log = logging.getLogger('test')
 
@@ -169,8 +168,7 @@ def evaluate_model(args, model, cfg, stats, context, test):
                                'flip': cfg.TEST.flip, 'every': cfg.TEST.every}
     # Recordings of the test subjects that have no 2D input (S11 Directions of the detections).
     results['left_out'] = test.get('left_out', [])
-    results['trained_on'] = sorted(set(cfg.DATASET.test_subjects) &
-                                   set(cfg.DATASET.train_subjects))
+    results['trained_on'] = trained_on(cfg.DATASET)
     # What the numbers were computed from, so that a result can be traced and compared.
     results['computed_from'] = {
         'model': os.path.abspath(model), 'model_sha256': runs.file_sha256(model),

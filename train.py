@@ -28,7 +28,7 @@ from lib.data.dataset import cache_folder, load_dataset
 from lib.eval.evaluation import evaluate
 from lib.eval.figures import curves_figure, save_figure
 from lib.eval.metrics import by_action
-from lib.eval.report import format_curves_csv, left_out_text, trained_on_text
+from lib.eval.report import format_curves_csv, left_out_text, trained_on, trained_on_text
 from lib.model.network import build_network, initialize_network, training_bytes
 from lib.train import resume as checkpoints
 from lib.train import runs
@@ -130,7 +130,7 @@ def open_run(args, cfg, train, resume):
 def describe_data(cfg, run_dir, train, test, resume, contexts):
     """recordings.json of a new run; the log lines on what was left out, on test subjects that
     are also trained on, and on the devices."""
-    overlap = sorted(set(cfg.DATASET.test_subjects) & set(cfg.DATASET.train_subjects))
+    overlap = trained_on(cfg.DATASET)
     if overlap:
         log.warning('WARNING: %s; the test errors logged are training-set errors',
                     trained_on_text(overlap))

@@ -100,6 +100,11 @@ def format_table(results):
     return lines
 
 
+def trained_on(dataset_cfg):
+    """The test subjects of config section DATASET that are also trained on, sorted."""
+    return sorted(set(dataset_cfg.test_subjects) & set(dataset_cfg.train_subjects))
+
+
 def trained_on_text(subjects):
     """The warning for test subjects that the model was also trained on."""
     return ('subjects %s were also in the training set, so these numbers are (partly) errors on '
