@@ -232,6 +232,16 @@ def test_resume_checkpoint_with_wrong_fields_or_damaged_content(run_copy):
         state = resume.read_checkpoint(str(run_copy), cfg, 1, '/data')
         with pytest.raises(PoseError, match='resume.npz: not a readable optimiser state'):
             resume.load_checkpoint_weights(net, trainer, state, [mx.cpu()])
+    # Parameters that hold NaN (a run that diverged) are refused like a damaged file's.
+    first = net.collect_params()[sorted(net.collect_params())[0]]
+    first.set_data(mx.nd.full(first.shape, np.nan))
+    net.save_parameters(str(run_copy / 'nan.params'))
+    trainer.save_states(str(run_copy / 'ok.states'))
+    resume.write_checkpoint_file(path, (run_copy / 'nan.params').read_bytes(),
+                                 (run_copy / 'ok.states').read_bytes(), good)
+    state = resume.read_checkpoint(str(run_copy), cfg, 1, '/data')
+    with pytest.raises(PoseError, match='resume.npz: .* holds NaN or infinity'):
+        resume.load_checkpoint_weights(net, trainer, state, [mx.cpu()])
 
 
 def test_two_trainers_on_one_run_folder(tmp_path):

@@ -19,8 +19,8 @@ import numpy as np
 from lib.core.errors import PoseError, error_reason
 from lib.core.files import atomic_path
 from lib.core.settings import to_plain
-from lib.train.runs import (CONFIG_FILE, STATS_FILE, checkpoint_name, file_sha256, forget_checksums,
-                            record_checksum, verify_checksum)
+from lib.train.runs import (CONFIG_FILE, STATS_FILE, check_finite, checkpoint_name,
+                            file_sha256, forget_checksums, record_checksum, verify_checksum)
 
 RESUME_FILE = 'resume.npz'
 FIELDS = {'epoch': int, 'step': int, 'curves': list, 'elapsed': (int, float), 'devices': int,
@@ -122,6 +122,7 @@ def load_checkpoint_weights(net, trainer, state, contexts):
         except Exception as e:      # MXNet raises several kinds on a damaged or foreign file
             raise PoseError('%s: parameters that do not fit this network (%s)'
                             % (RESUME_FILE, error_reason(e)))
+        check_finite(net, contexts, RESUME_FILE)
         try:
             trainer.load_states(os.path.join(scratch, 'optimizer'))
         except Exception as e:

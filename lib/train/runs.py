@@ -109,9 +109,14 @@ def load_parameters(net, path, contexts):
             net.load_parameters(path, ctx=contexts)
         except (AssertionError, mx.base.MXNetError, ValueError) as e:
             raise PoseError('%s: does not fit this network (%s)' % (path, error_reason(e)))
+    check_finite(net, contexts, path)
+
+
+def check_finite(net, contexts, where):
+    """A PoseError naming `where` when a loaded parameter of net holds NaN or infinity."""
     for name, param in net.collect_params().items():
         if not np.all(np.isfinite(param.data(contexts[0]).asnumpy())):
-            raise PoseError('%s: %s holds NaN or infinity (a damaged file)' % (path, name))
+            raise PoseError('%s: %s holds NaN or infinity (a damaged file)' % (where, name))
 
 
 def seed_stats_path(model_path):
