@@ -9,7 +9,7 @@ Targets: the 16 3D joints other than the root, relative to the root, flattened, 
 Statistics: per-dimension mean and std of the training inputs and targets (z-scoring), computed
 on the training set only and saved with the model.
 Rescaling: 2D poses of any camera moved and scaled into the training pixel space
-(rescale_to_training; the same map as matrix products for the ONNX graph: rescale_constants).
+(rescale_to_training; the same map as matrix products for the ONNX graph: frame_constants).
 Mirroring: left-right mirror of inputs about u = cx and of targets about x = 0 (flip_inputs,
 flip_targets), and the same map on z-scored batches (mirror_affine) for device augmentation.
 
@@ -26,6 +26,7 @@ from lib.core.files import atomic_path
 STAT_KEYS = ('mean2d', 'std2d', 'mean3d', 'std3d')
 INPUT_SPACES = ('pixel', 'camera_free')
 FREE_SPREAD = 100.0     # px: the RMS joint spread of a pose in the camera-free space
+FREE_FRAME = (np.zeros(2), FREE_SPREAD)     # where to_frame puts camera-free poses
 
 
 def input_space(net_cfg):
@@ -36,7 +37,7 @@ def input_space(net_cfg):
 def encode_inputs(pose2d, space='pixel'):
     """2D poses (N, 17, 2) px of any camera -> network inputs (N, 32) float32 in `space`."""
     if space == 'camera_free':
-        pose2d = to_frame(pose2d, np.zeros(2), FREE_SPREAD)
+        pose2d = to_frame(pose2d, *FREE_FRAME)
     elif space != 'pixel':
         raise PoseError('input space %r: expected one of %s' % (space, ', '.join(INPUT_SPACES)))
     return network_inputs(pose2d)
@@ -223,17 +224,14 @@ def rescale_to_training(pose2d, mean2d):
 
 
 def frame_constants(mean2d, space='pixel'):
-    """The matrices of rescale_constants for the 2D the exported graph takes: the training frame
-    of `mean2d` for a pixel-space model, the camera-free frame (pelvis at 0, spread
-    FREE_SPREAD) for a camera-free one."""
-    if space == 'camera_free':
-        return rescale_constants(None, (np.zeros(2), FREE_SPREAD))
-    return rescale_constants(mean2d)
+    """The matrices of frame_matrices for the 2D the exported graph takes: the training frame
+    of `mean2d` for a pixel-space model, the camera-free frame for a camera-free one."""
+    return frame_matrices(*(FREE_FRAME if space == 'camera_free' else training_frame(mean2d)))
 
 
-def rescale_constants(mean2d, frame=None):
-    """rescale_to_training (or to_frame with `frame` = (root, spread)) on flat inputs (B, 32)
-    as matrix products (ONNX's reductions differ
+def frame_matrices(mean_root, mean_spread):
+    """to_frame(pose2d, mean_root, mean_spread) on flat inputs (B, 32) as matrix products
+    (ONNX's reductions differ
     between opsets, a product does not): x @ centre removes each coordinate's mean over the
     joints, x @ to_root puts the root's (u, v) in every joint's place, x @ per_joint averages
     over the joints. Returns float64 arrays centre, to_root (32, 32), per_joint (32, 1),
@@ -242,7 +240,6 @@ def rescale_constants(mean2d, frame=None):
     + mean_root."""
     joints, size = len(h36m.INPUT_JOINTS), h36m.INPUT_SIZE
     root = h36m.INPUT_JOINTS.index(h36m.ROOT)
-    mean_root, mean_spread = frame if frame is not None else training_frame(mean2d)
     to_root = np.zeros((size, size))
     to_root[2 * root:2 * root + 2] = np.tile(np.eye(2), joints)
     return {'centre': np.eye(size) - np.kron(np.ones((joints, joints)) / joints, np.eye(2)),

@@ -20,7 +20,7 @@ class WithNormalisation(nn.HybridBlock):
     rescale: first move each pose's pelvis onto the training mean pose's and scale it so that
     the RMS distance of its joints from their centroid is the mean pose's, as
     lib.codec.rescale_to_training does for infer.py (the matrices of
-    lib.codec.rescale_constants)."""
+    lib.codec.frame_constants)."""
 
     def __init__(self, net, stats, rescale=False, space='pixel', **kwargs):
         super().__init__(**kwargs)
