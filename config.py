@@ -44,17 +44,7 @@ def default_config():
     cfg.TRAIN.flip = False               # mirror a random half of each batch (neither paper nor seed)
     cfg.TRAIN.seed = 0                   # random seed of numpy and MXNet (init, shuffling, dropout)
 
-    # Dataset.
-    cfg.DATASET = edict()
-    cfg.DATASET.source = 'annot'         # files under --dataset: 'annot' (seed), 'videopose3d', 'cdf' or 'h5' (README)
-    cfg.DATASET.cameras = ''             # cameras of the sources without them: a .json (VideoPose3D's) or the original's cameras.h5 ('' = data/h36m_cameras.json)
-    cfg.DATASET.train_2d = 'gt'          # 2D input in training: 'gt' (projected), 'sh' or 'sh_ft' (the original's Stacked Hourglass folders) or NAME of data_2d_h36m_NAME.npz
-    cfg.DATASET.test_2d = 'gt'           # 2D input in testing, likewise
-    cfg.DATASET.train_subjects = [1, 5, 6, 7, 8]   # Human3.6M subjects to train on
-    cfg.DATASET.test_subjects = [9, 11]            # subjects to evaluate on
-    cfg.DATASET.sigma = 0.0              # std (pixels) of Gaussian noise added to the 2D input in training
-    cfg.DATASET.distortion = False       # apply radial/tangential lens distortion when projecting (TF code: yes; seed: no)
-    cfg.DATASET.cache = True             # keep parsed arrays in ROOT/output/cache as .npz
+    cfg.DATASET = dataset_defaults()
 
     # Testing.
     cfg.TEST = edict()
@@ -64,6 +54,26 @@ def default_config():
     cfg.TEST.flip = False                # average the predictions of each input and its mirror image
     cfg.TEST.every = 1                   # evaluate every N-th frame of each recording (1: all, the paper's protocol)
     return cfg
+
+
+def dataset_defaults():
+    """Section DATASET of the defaults: what to train and test on."""
+    cfg = edict()
+    cfg.DATASET = edict()
+    cfg.DATASET.source = 'annot'         # files under --dataset: 'annot' (seed), 'videopose3d', 'cdf', 'h5' (doc/data.md) or 'mocap'
+    cfg.DATASET.cameras = ''             # cameras of the sources without them: a .json (VideoPose3D's) or the original's cameras.h5 ('' = data/h36m_cameras.json)
+    cfg.DATASET.train_2d = 'gt'          # 2D input in training: 'gt' (projected), 'sh' or 'sh_ft' (the original's Stacked Hourglass folders) or NAME of data_2d_h36m_NAME.npz
+    cfg.DATASET.test_2d = 'gt'           # 2D input in testing, likewise
+    cfg.DATASET.train_subjects = [1, 5, 6, 7, 8]   # Human3.6M subjects to train on
+    cfg.DATASET.test_subjects = [9, 11]            # subjects to evaluate on
+    cfg.DATASET.sigma = 0.0              # std (pixels) of Gaussian noise added to the 2D input in training
+    cfg.DATASET.distortion = False       # apply radial/tangential lens distortion when projecting (TF code: yes; seed: no)
+    cfg.DATASET.cache = True             # keep parsed arrays in ROOT/output/cache as .npz
+    # Source 'mocap' (--dataset a folder of .bvh/.amc files; doc/data.md, "Motion capture"):
+    cfg.DATASET.mocap_test = []          # performers held out for testing (the rest train); train/test_subjects are not used
+    cfg.DATASET.mocap_cameras = 'random' # 'random': cameras all around, varied lenses and image sizes; 'h36m': Human3.6M's four
+    cfg.DATASET.mocap_views = 4          # random cameras per take
+    return cfg.DATASET
 
 
 def load_config(path, base=None):

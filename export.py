@@ -1,6 +1,8 @@
 """Export a trained run to ONNX, with the normalisation built in.
 
-    python export.py --model output/model/RUN/Model_epoch200.params --onnx model.onnx [--rescale]
+    python export.py --onnx model.onnx [--model output/model/RUN/Model_epoch200.params] [--rescale]
+
+Without --model it exports the model that ships with the project (models/mocap_camera_free).
 
 The ONNX model takes 'data' (batch, 32) float32: the 16 input joints (Human3.6M order without
 Neck/Nose) as u, v pixels; it returns (batch, 48): the 16 joints other than the pelvis, x, y, z
@@ -20,19 +22,22 @@ from lib.core.errors import PoseError
 from lib.core.files import check_output
 from lib.model.onnx import export_onnx
 from lib.train.runs import refuse_run_file
-from lib.infer.lifter import Lifter
+from lib.infer.lifter import SHIPPED_MODEL, Lifter
 
 log = logging.getLogger('export')
 
 
 def main():
     parser = parser_for(__doc__)
-    parser.add_argument('--model', required=True, help='a .params file of a training run')
+    parser.add_argument('--model', default=None,
+                        help='a .params file of a training run (default: the shipped model, '
+                             'models/mocap_camera_free/model.params)')
     parser.add_argument('--onnx', required=True, help='ONNX file to write (ending in .onnx)')
     parser.add_argument('--rescale', action='store_true',
                         help='build in infer.py\'s rescaling of detector pixels to the training '
                              'scale')
     args = parser.parse_args()
+    args.model = args.model or SHIPPED_MODEL
     setup_logging(None)
     if not args.onnx.endswith('.onnx'):
         raise PoseError('--onnx %s: expected a file name ending in .onnx' % args.onnx)

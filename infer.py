@@ -1,8 +1,11 @@
 """Lift 2D keypoints of real detectors (COCO, OpenPose, AlphaPose, mmpose, MediaPipe) to 3D.
 
-    python infer.py --model output/model/RUN/Model_epoch200.params --input FILE_OR_FOLDER \
-        --output poses3d.json [--format auto] [--person all|best] [--smooth SIGMA] \
-        [--figures DIR] [--animation track.gif] [--onnx model.onnx]
+    python infer.py --input FILE_OR_FOLDER --output poses3d.json [--model RUN/Model_epochN.params] \
+        [--format auto] [--person all|best] [--smooth SIGMA] [--figures DIR] \
+        [--animation track.gif] [--onnx model.onnx]
+
+Without --model it lifts with the model that ships with the project (models/mocap_camera_free:
+camera-free, trained on CMU and HDM05 motion capture; its README is the model card).
 
 The file's kind and keypoint layout are recognised from its content (doc/inference.md);
 --format names the layout when the file cannot. Frames are put in the natural
@@ -28,7 +31,7 @@ from lib.core.files import atomic_path, check_output, write_json
 from lib.core.progress import progress
 from lib.eval.figures import lift_figure, save_animation, save_figure
 from lib.infer.keypoint_files import check_image_size
-from lib.infer.lifter import Lifter
+from lib.infer.lifter import SHIPPED_MODEL, Lifter
 from lib.infer.pipeline import check_lift_options
 from lib.model.onnx import export_onnx
 from lib.train.runs import refuse_run_file
@@ -38,7 +41,8 @@ log = logging.getLogger('infer')
 
 def parse_args():
     parser = base_parser(__doc__, dataset=False)
-    parser.add_argument('--model', required=True, help='a .params file of a training run')
+    parser.add_argument('--model', help='a .params file of a training run (default: the '
+                        'shipped model, models/mocap_camera_free/model.params)')
     parser.add_argument('--input', required=True,
                         help='keypoint file (JSON or .npy), or an OpenPose output folder')
     parser.add_argument('--format', choices=('auto',) + tuple(layouts.LAYOUTS), default='auto',
@@ -95,6 +99,7 @@ OPTION_NAMES = {'min_confidence': '--min-confidence', 'max_missing': '--max-miss
 
 def check_options(args):
     """Ranges and paths, before anything is read or written: no output may be an input."""
+    args.model = args.model or SHIPPED_MODEL
     check_lift_options(args.min_confidence, args.max_missing, args.person, args.rescale,
                        args.smooth, args.track_gate, args.track_max_gap, OPTION_NAMES)
     if args.max_figures < 0:
@@ -214,6 +219,7 @@ def main():
     check_options(args)
     lifter = Lifter.load(args.model, contexts_from_arg(args.gpu)[0], args.cfg,
                          defaults=default_config())
+    log.info('model %s (%s input)', args.model, lifter.space)
     result = lifter.lift_file(args.input, layout=args.format, image_size=args.image_size,
                               min_confidence=args.min_confidence, max_missing=args.max_missing,
                               person=args.person, rescale=args.rescale, smooth=args.smooth,

@@ -27,8 +27,8 @@ from lib.codec import compute_stats, network_inputs, network_targets, save_stats
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path, check_output, write_json, write_text
 from lib.core.progress import file_progress
-from lib.data.arrays import every_nth
-from lib.data.dataset import cache_folder, cameras_file, load_dataset
+from lib.data.arrays import every_nth, id_names
+from lib.data.dataset import cache_folder, cameras_file, load_split, split_label
 from lib.eval import runstats
 from lib.eval.evaluation import ground_truth_poses
 from lib.eval.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
@@ -96,7 +96,8 @@ def check_summary_paths(path):
 # The settings that decide which test frames a model is scored on: every model of one call
 # must agree on them, since the test data is read once.
 TEST_DATA_KEYS = (('DATASET', 'source'), ('DATASET', 'test_2d'), ('DATASET', 'test_subjects'),
-                  ('DATASET', 'distortion'), ('DATASET', 'cameras'), ('TEST', 'every'))
+                  ('DATASET', 'distortion'), ('DATASET', 'cameras'), ('DATASET', 'mocap_test'),
+                  ('DATASET', 'mocap_cameras'), ('DATASET', 'mocap_views'), ('TEST', 'every'))
 
 
 def read_models(args):
@@ -125,10 +126,10 @@ def seed_statistics(args, model, cfg, cache_dir):
     as the seed did, and written to <model>_meanstd.npz for infer.py and export.py."""
     log.info('%s is a seed checkpoint without hyperParams.yaml and meanstd.npz beside it: using '
              'the default (seed) config and recomputing the statistics from the training '
-             'subjects %s of %s, as the seed did', model, cfg.DATASET.train_subjects,
+             '%s of %s, as the seed did', model, split_label(cfg.DATASET, 'train'),
              args.dataset)
-    train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
-                         cfg.DATASET.train_2d, cache_dir, file_progress('reading train data'))
+    train = load_split(args.dataset, 'train', cfg.DATASET, cache_dir,
+                       file_progress('reading train data'))
     stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']))
     save_stats(stats, runs.seed_stats_path(model))
     log.info('wrote %s', runs.seed_stats_path(model))
@@ -147,11 +148,21 @@ def write_results(args, model, cfg, stem, results, test, pred):
         log.info('wrote %s', npz)
     if args.figures:
         pick = pick_frames(test['ids'], args.figures)
+        names = id_names(test)
         fig = sample_figure(test['pose2d'][pick], ground_truth_poses(test['pose3d'][pick]),
-                            pred[pick], [frame_label(r) for r in test['ids'][pick]])
+                            pred[pick], [frame_label(r, names) for r in test['ids'][pick]])
         save_figure(fig, stem + '_samples.png')
         save_figure(action_figure(results), stem + '_actions.png')
         log.info('wrote %s_samples.png and %s_actions.png', stem, stem)
+
+
+def cameras_used(dataset_cfg, dataset_root):
+    """Where the test cameras came from, for results.json."""
+    if dataset_cfg.source == 'annot':
+        return 'the annotation files'
+    if dataset_cfg.source == 'mocap' and dataset_cfg.mocap_cameras == 'random':
+        return 'virtual: %d random cameras a take' % dataset_cfg.mocap_views
+    return cameras_file(dataset_cfg.cameras, dataset_root)
 
 
 def evaluate_model(args, model, cfg, stats, context, test):
@@ -159,8 +170,8 @@ def evaluate_model(args, model, cfg, stats, context, test):
     lifter = Lifter(cfg, stats, model, context)
     stem = results_stem(model, variant_tag(cfg.TEST, cfg if args.cfg else None))
     setup_logging(stem + '_test.log', args.debug)
-    log.info('model %s; %d test frames of subjects %s (%s); test noise sigma %g px, flip %s',
-             model, len(test['ids']), cfg.DATASET.test_subjects,
+    log.info('model %s; %d test frames of %s (%s); test noise sigma %g px, flip %s',
+             model, len(test['ids']), split_label(cfg.DATASET, 'test'),
              'every frame' if cfg.TEST.every == 1 else 'every %d-th frame' % cfg.TEST.every,
              cfg.TEST.sigma, cfg.TEST.flip)
     results, _, pred = lifter.evaluate(test)
@@ -173,10 +184,9 @@ def evaluate_model(args, model, cfg, stats, context, test):
     results['computed_from'] = {
         'model': os.path.abspath(model), 'model_sha256': runs.file_sha256(model),
         'dataset': os.path.abspath(args.dataset), 'source': cfg.DATASET.source,
-        'test_2d': cfg.DATASET.test_2d, 'test_subjects': list(cfg.DATASET.test_subjects),
+        'test_2d': cfg.DATASET.test_2d, 'test_split': split_label(cfg.DATASET, 'test'),
         'distortion': cfg.DATASET.distortion, 'cfg_files': [os.path.abspath(c) for c in args.cfg],
-        'cameras': ('the annotation files' if cfg.DATASET.source == 'annot'
-                    else cameras_file(cfg.DATASET.cameras, args.dataset))}
+        'cameras': cameras_used(cfg.DATASET, args.dataset)}
     for line in format_table(results):
         log.info(line)
     write_results(args, model, cfg, stem, results, test, pred)
@@ -222,8 +232,8 @@ def main():
     first_cfg = models[0][1]
     cache_dir = cache_folder(args.root, first_cfg.DATASET)
     # The test data is read once for all actions and all models.
-    test = load_dataset(args.dataset, first_cfg.DATASET.test_subjects, first_cfg.DATASET,
-                        first_cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
+    test = load_split(args.dataset, 'test', first_cfg.DATASET, cache_dir,
+                      file_progress('reading test data'))
     test = every_nth(test, first_cfg.TEST.every)
     all_results = []
     for model, cfg, stats in models:

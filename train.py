@@ -23,8 +23,8 @@ from lib.codec import (compute_stats, encode_inputs, input_space, mirror_axis, n
 from lib.core.errors import PoseError
 from lib.core.files import write_json, write_text
 from lib.core.progress import file_progress
-from lib.data.arrays import every_nth
-from lib.data.dataset import cache_folder, load_dataset
+from lib.data.arrays import every_nth, id_names
+from lib.data.dataset import cache_folder, load_split, split_label
 from lib.eval.evaluation import evaluate
 from lib.eval.figures import curves_figure, save_figure
 from lib.eval.metrics import by_action
@@ -86,10 +86,10 @@ def read_data(args, cfg, num_devices):
     """Training and test arrays of the configured source (the test arrays every TEST.every-th
     frame); the training set must hold at least one full batch."""
     cache_dir = cache_folder(args.root, cfg.DATASET)
-    train = load_dataset(args.dataset, cfg.DATASET.train_subjects, cfg.DATASET,
-                         cfg.DATASET.train_2d, cache_dir, file_progress('reading train data'))
-    test = load_dataset(args.dataset, cfg.DATASET.test_subjects, cfg.DATASET,
-                        cfg.DATASET.test_2d, cache_dir, file_progress('reading test data'))
+    train = load_split(args.dataset, 'train', cfg.DATASET, cache_dir,
+                       file_progress('reading train data'))
+    test = load_split(args.dataset, 'test', cfg.DATASET, cache_dir,
+                      file_progress('reading test data'))
     if len(train['ids']) < cfg.TRAIN.batchsize * num_devices:
         raise PoseError('TRAIN.batchsize %d x %d device(s) is more than the %d training frames: '
                         'no full batch, nothing would be trained'
@@ -199,7 +199,7 @@ def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress):
         loss, step = train_epoch(training, rng, step, desc='epoch %d/%d' % (epoch, end))
         errors, _ = evaluate(training.net, test, stats, training.data.contexts[0], cfg.TEST,
                              input_space(cfg.NETWORK))
-        p1 = by_action(errors['p1'], test['ids'][:, 1])
+        p1 = by_action(errors['p1'], test['ids'][:, 1], id_names(test)[1])
         lr = learning_rate(step, cfg.TRAIN)
         log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '
                  'actions %.1f)', epoch, end, step, lr, loss, p1['All frames'], p1['Average'])
@@ -225,8 +225,8 @@ def main():
     lock = lock or runs.lock_run_dir(run_dir)
     describe_data(cfg, run_dir, train, test, resume, contexts)
     training, progress = build_training(cfg, contexts, train, stats, resume)
-    log.info('train frames %d (subjects %s), test frames %d (subjects %s)', training.data.size,
-             cfg.DATASET.train_subjects, len(test['ids']), cfg.DATASET.test_subjects)
+    log.info('train frames %d (%s), test frames %d (%s)', training.data.size,
+             split_label(cfg.DATASET, 'train'), len(test['ids']), split_label(cfg.DATASET, 'test'))
     del train
     train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress)
     final = os.path.join(run_dir, runs.checkpoint_name(cfg.TRAIN.end_epoch, final=True))

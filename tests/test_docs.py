@@ -10,8 +10,9 @@ import pytest
 from tests.conftest import ROOT, run_cli
 
 COMMANDS = ('train.py', 'test.py', 'infer.py', 'export.py', 'tools/synthetic.py',
-            'tools/bench.py', 'tools/camera_study.py')
-DOCS = [os.path.join(ROOT, 'README.md')] + sorted(glob.glob(os.path.join(ROOT, 'doc', '*.md')))
+            'tools/bench.py', 'tools/camera_study.py', 'tools/ship_model.py')
+DOCS = ([os.path.join(ROOT, 'README.md')] + sorted(glob.glob(os.path.join(ROOT, 'doc', '*.md')))
+        + sorted(glob.glob(os.path.join(ROOT, 'models', '*', 'README.md'))))
 
 
 @pytest.fixture(scope='module')

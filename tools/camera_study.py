@@ -1,14 +1,19 @@
 """How much a lifter loses when its 2D comes from another camera: Protocol #1 and #2 of trained
-runs on the test subjects, given (a) the camera's own pixels, (b) the same pixels rescaled to
-the training distribution (infer.py's --rescale), and (c) the same 3D poses through another
-camera (the focal length 1.31 times the camera's own, a 1920 x 1080 frame, the person far off
-centre: principal point (1500, 250)), rescaled for a pixel-space model and as they are for a
+runs on held-out data, given (a) the camera's own pixels, (b) the same pixels rescaled to the
+training distribution (infer.py's --rescale), and (c) the same 3D poses through another camera
+(the focal length 1.31 times the camera's own, a 1920 x 1080 frame, the person far off centre:
+principal point (1500, 250)), rescaled for a pixel-space model and as they are for a
 camera-free one.
 
     .venv/bin/python tools/camera_study.py --dataset demo-data --model RUN_A/Model_epoch5.params \
         RUN_B/Model_epoch5.params [--subjects 9 11]
+    .venv/bin/python tools/camera_study.py --dataset /path/to/mocap --cfg held_out.yaml \
+        --model RUN_A/Model_epoch16.params RUN_B/Model_epoch16.params
 
-Prints one table row per model and setting, with the model's input space (NETWORK.input_space).
+The held-out data: Human3.6M's annotation folders of --subjects, or, with --cfg files that set
+DATASET.source mocap, the test performers of a motion-capture folder (DATASET.mocap_test)
+through the cameras of DATASET.mocap_cameras. Prints one table row per model and setting, with
+the model's input space (NETWORK.input_space).
 """
 import os
 import sys
@@ -19,33 +24,35 @@ from lib.cli.threads import use_available_cores  # noqa: E402
 use_available_cores()   # before mxnet loads: it reads OMP_NUM_THREADS only then
 import numpy as np  # noqa: E402
 
-from config import default_config  # noqa: E402
+from config import default_config, load_configs  # noqa: E402
 from lib.cli.options import parser_for, run  # noqa: E402
 from lib.codec import rescale_to_training  # noqa: E402
 from lib.core.errors import PoseError  # noqa: E402
-from lib.data.cameras import project  # noqa: E402
-from lib.data.dataset import load_subjects  # noqa: E402
+from lib.data.dataset import load_split, load_subjects  # noqa: E402
 from lib.infer.lifter import Lifter, score  # noqa: E402
 
 OTHER_CENTRE = np.array([1500.0, 250.0])
 OTHER_ZOOM = 1.31
 
 
-def other_camera_pixels(test, focal_by_camera):
-    """The test poses (camera frame, mm) through the other camera of each frame's own camera."""
-    out = np.empty_like(test['pose2d'])
-    for camera, focal in focal_by_camera.items():
-        rows = test['ids'][:, 3] == camera
-        out[rows] = project(test['pose3d'][rows].astype(np.float64), OTHER_ZOOM * focal,
-                            OTHER_CENTRE)
-    return out
+def view_focals(test):
+    """Each frame's focal lengths (N, 2) px, fitted per view (subject, action, subaction,
+    camera) from its 2D, 3D and principal point by least squares (the data hold no camera)."""
+    ray = test['pose3d'][..., :2] / test['pose3d'][..., 2:3]          # (N, 17, 2)
+    offset = test['pose2d'] - test['centre'][:, None]
+    _, view = np.unique(test['ids'][:, :4], axis=0, return_inverse=True)
+    num = np.stack([np.bincount(view, (ray[..., k] * offset[..., k]).sum(axis=1))
+                    for k in range(2)], axis=1)
+    den = np.stack([np.bincount(view, (ray[..., k] ** 2).sum(axis=1)) for k in range(2)], axis=1)
+    return (num / den)[view]
 
 
-def camera_focals(dataset, subject):
-    """Each camera's focal lengths (2,) of one subject's annotation folders."""
-    from lib.data.annotation import annotation_path, folder_name, parse_annotation
-    return {c: parse_annotation(annotation_path(dataset, folder_name(subject, 2, 1, c)))['f']
-            for c in (1, 2, 3, 4)}
+def other_camera_pixels(test):
+    """The test poses (camera frame, mm) through another camera: each view's focal length
+    times OTHER_ZOOM, principal point OTHER_CENTRE."""
+    focal = OTHER_ZOOM * view_focals(test)[:, None]
+    xy = test['pose3d'][..., :2].astype(np.float64) / test['pose3d'][..., 2:3]
+    return (xy * focal + OTHER_CENTRE).astype(np.float32)
 
 
 def study(lifter, test, other):
@@ -64,20 +71,31 @@ def study(lifter, test, other):
     return rows
 
 
-def main():
-    parser = parser_for(__doc__)
-    parser.add_argument('--dataset', required=True, help='annotation folders (annot/)')
-    parser.add_argument('--model', required=True, nargs='+', help='.params files of runs')
-    parser.add_argument('--subjects', type=int, nargs='+', default=[9, 11])
-    args = parser.parse_args()
+def held_out(args):
+    """The test arrays: Human3.6M's annotation folders of --subjects, or the test split of the
+    --cfg files' DATASET section (a motion-capture folder's test performers)."""
+    cfg = load_configs(args.cfg, default_config())
+    if cfg.DATASET.source == 'mocap':
+        return load_split(args.dataset, 'test', cfg.DATASET)
     if not args.subjects:
         raise PoseError('--subjects: give at least one')
-    test = load_subjects(args.dataset, args.subjects)
-    other = np.concatenate([other_camera_pixels(
-        {k: v[test['ids'][:, 0] == s] for k, v in test.items() if k in ('pose2d', 'pose3d', 'ids')},
-        camera_focals(args.dataset, s)) for s in args.subjects])
-    order = np.concatenate([np.flatnonzero(test['ids'][:, 0] == s) for s in args.subjects])
-    test = {k: test[k][order] for k in ('pose2d', 'pose3d', 'ids')}
+    return load_subjects(args.dataset, args.subjects)
+
+
+def main():
+    parser = parser_for(__doc__)
+    parser.add_argument('--dataset', required=True,
+                        help='annotation folders (annot/), or a motion-capture folder with --cfg')
+    parser.add_argument('--model', required=True, nargs='+', help='.params files of runs')
+    parser.add_argument('--subjects', type=int, nargs='+', default=[9, 11],
+                        help='Human3.6M test subjects (default 9 11)')
+    parser.add_argument('--cfg', action='append', default=[],
+                        help='YAML over the defaults that says what the held-out data is (for a '
+                             'motion-capture folder: DATASET.source mocap, mocap_test, '
+                             'mocap_cameras); may be given several times')
+    args = parser.parse_args()
+    test = held_out(args)
+    other = other_camera_pixels(test)
     print('| model | input space | 2D given | Protocol #1 (mm) | Protocol #2 (mm) |')
     print('|---|---|---|---:|---:|')
     for model in args.model:

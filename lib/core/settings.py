@@ -104,7 +104,9 @@ def _check_and_merge(base, update, where):
 
 CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'),
            'NETWORK.input_space': ('pixel', 'camera_free'), 'TRAIN.optimizer': ('adam',),
-           'DATASET.source': h36m.SOURCES}
+           'DATASET.source': h36m.SOURCES + ('mocap',), 'DATASET.mocap_cameras': ('random', 'h36m')}
+# The type of the items of a list whose default is empty.
+LIST_ITEMS = {'DATASET.mocap_test': str}
 # Keys of earlier versions that are no longer settings: accepted with the one value they could
 # have, so that old run folders still load.
 RETIRED = {'NETWORK.nJoints': 16}
@@ -120,7 +122,7 @@ def _checked_value(name, default, value):
     elif isinstance(default, int):
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif isinstance(default, list):
-        kinds = {type(v) for v in default}
+        kinds = {type(v) for v in default} | {LIST_ITEMS.get(name, type(None))}
         ok = isinstance(value, list) and all(type(v) in kinds for v in value)
     else:
         ok = isinstance(value, type(default))
@@ -154,6 +156,9 @@ RANGES = {
     'TRAIN.seed': _finite(0, 2 ** 32 - 1), 'DATASET.sigma': _finite(0, 1000),
     'TEST.batchsize': _finite(1, 1 << 20), 'TEST.sigma': _finite(0, 1000),
     'TEST.noise_seed': _finite(0, 2 ** 32 - 1), 'TEST.every': _finite(1, 10000),
+    'DATASET.mocap_views': _finite(1, 64),
+    'DATASET.mocap_test': (lambda v: all(s.strip() == s and s for s in v) and len(set(v)) == len(v),
+                           'distinct performer names (non-empty, no surrounding spaces)'),
     'DATASET.train_subjects': (lambda v: bool(v) and all(s in _SUBJECT_IDS for s in v)
                                and len(set(v)) == len(v),
                                'a non-empty list of distinct Human3.6M subjects from %s'

@@ -1,4 +1,4 @@
-"""Human3.6M's files read into one set of arrays, whatever the source; imports lib.core and
+"""Human3.6M's files, or motion capture, read into one set of arrays, whatever the source; imports lib.core and
 lib.core.layouts only.
 
     dataset      load_dataset / load_subjects: DATASET.source -> the arrays, through the cache
@@ -15,6 +15,9 @@ lib.core.layouts only.
     bvh          BVH motion capture: reader, forward kinematics, writer
     asf_amc      Acclaim ASF/AMC motion capture (CMU, HDM05): reader, forward kinematics
     mocap        any motion-capture skeleton as Human3.6M's 17 joints (names, units, 50 Hz)
+    mocap_folder a folder of takes as the arrays (DATASET.source mocap): performers, classes,
+                 the split, virtual cameras
+    virtual_cameras  Human3.6M's cameras or random ones around a person
     kinematics   rotations shared by the readers and the synthetic skeleton
 
 Data flows one way: files -> world poses and cameras -> arrays (lib.data.arrays) -> cache.

@@ -20,6 +20,25 @@ RECORDING_KEYS = ('rec_ids', 'rec_names')
 MAX_PIXELS = 1e6
 MAX_MM = 1e6
 ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
+# The names of the ids: 'subject_names' (S,) and 'action_names' (A,) str, indexed by id ('' for
+# an unused id): Human3.6M's 'S9' and 'Walking', or a motion-capture folder's performers and
+# motion classes.
+NAME_KEYS = ('subject_names', 'action_names')
+
+
+def h36m_names():
+    """The NAME_KEYS arrays of Human3.6M: subjects 'S1'..'S11', its 15 actions."""
+    return {'subject_names': np.array(['S%d' % s if s in h36m.SUBJECTS else ''
+                                       for s in range(max(h36m.SUBJECTS) + 1)]),
+            'action_names': np.array([h36m.ACTIONS.get(a, '')
+                                      for a in range(max(h36m.ACTIONS) + 1)])}
+
+
+def id_names(data):
+    """({subject id: name}, {action id: name}) of dataset arrays; Human3.6M's names for
+    arrays that carry none."""
+    names = dict(h36m_names(), **{k: data[k] for k in NAME_KEYS if k in data})
+    return tuple({i: str(n) for i, n in enumerate(names[k]) if n} for k in NAME_KEYS)
 
 
 def check_arrays(data, where):

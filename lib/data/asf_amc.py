@@ -103,7 +103,7 @@ def read_asf(path):
         if key not in sec:
             raise PoseError('%s: no %s section (not an Acclaim ASF file?)' % (path, key))
     units = dict(line.split()[:2] for line in sec[':units'] if len(line.split()) >= 2)
-    length = float(units.get('length', '1'))
+    length = _floats([units.get('length', '1')], path, ':units length', 1)[0]
     if not length > 0:
         raise PoseError('%s: :units length %s: expected a positive number' % (path, length))
     degrees = units.get('angle', 'deg').lower().startswith('deg')

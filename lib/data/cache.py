@@ -11,12 +11,14 @@ import zlib
 import numpy as np
 
 from lib.core.files import atomic_path
-from lib.data.arrays import ARRAY_KEYS, RECORDING_KEYS
+from lib.data.arrays import ARRAY_KEYS, NAME_KEYS, RECORDING_KEYS
 
 log = logging.getLogger(__name__)
 
 # Bump when the arrays computed from the same files change, so that old caches are not served.
-CACHE_VERSION = 5
+CACHE_VERSION = 6
+# The arrays and, as JSON text, the recordings or views a source left out.
+STORED_KEYS = ARRAY_KEYS + RECORDING_KEYS + NAME_KEYS + ('left_out',)
 
 
 def cache_key(paths, options):
@@ -36,7 +38,7 @@ def _read_cache(path, key):
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in ('key', 'checksum') + ARRAY_KEYS + RECORDING_KEYS}
+            data = {k: z[k] for k in ('key', 'checksum') + STORED_KEYS}
         ok = (str(data['key']) == key
               and data['pose3d'].shape[1:] == (17, 3) and data['pose2d'].shape[1:] == (17, 2)
               and data['ids'].shape[1:] == (5,) and data['centre'].shape[1:] == (2,)
@@ -51,13 +53,15 @@ def _read_cache(path, key):
     if not ok:
         log.warning('cache %s does not match its sources or is altered; rebuilding it', path)
         return None
-    return {k: data[k] for k in ARRAY_KEYS + RECORDING_KEYS}
+    out = {k: data[k] for k in STORED_KEYS if k != 'left_out'}
+    left_out = json.loads(str(data['left_out']))
+    return dict(out, left_out=left_out) if left_out else out
 
 
 def _checksum(data):
     """CRC-32 over the arrays' bytes (about 7 GB/s: checking never slows a cache hit down)."""
     crc = 0
-    for k in ARRAY_KEYS + RECORDING_KEYS:
+    for k in STORED_KEYS:
         crc = zlib.crc32(np.ascontiguousarray(data[k]).view(np.uint8).ravel(), crc)
     return '%08x' % crc
 
@@ -65,9 +69,10 @@ def _checksum(data):
 def _write_cache(path, key, data):
     """Write the arrays under a temporary name, then rename: never a half-written cache."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    stored = dict({k: data[k] for k in STORED_KEYS if k != 'left_out'},
+                  left_out=np.array(json.dumps(data.get('left_out', []))))
     with atomic_path(path, '.tmp.npz') as tmp:
-        np.savez(tmp, key=np.array(key), checksum=np.array(_checksum(data)),
-                 **{k: data[k] for k in ARRAY_KEYS + RECORDING_KEYS})
+        np.savez(tmp, key=np.array(key), checksum=np.array(_checksum(stored)), **stored)
 
 
 def cached(cache_dir, paths, options, build, label):

@@ -1,9 +1,12 @@
-"""Any Human3.6M source -> the arrays of lib.data.arrays, through the cache.
+"""Any Human3.6M source, or a folder of motion capture -> the arrays of lib.data.arrays, through
+the cache.
 
-`load_dataset` picks the reader of DATASET.source: the annotation folders
-(lib.data.annotation) or a source of world poses (lib.data.world); both hand their recordings
-to lib.data.arrays.assemble, and the result goes through the .npz cache (lib.data.cache).
-Detections, when asked for, then replace the 2D (lib.data.detections).
+`load_split` gives the training or the test part of config section DATASET. For Human3.6M,
+`load_dataset` picks the reader of DATASET.source: the annotation folders (lib.data.annotation)
+or a source of world poses (lib.data.world); both hand their recordings to
+lib.data.arrays.assemble, and the result goes through the .npz cache (lib.data.cache).
+Detections, when asked for, then replace the 2D (lib.data.detections). For source 'mocap' the
+folder's takes are filmed by virtual cameras (lib.data.mocap_folder), split by performer.
 """
 import os
 
@@ -11,12 +14,54 @@ from easydict import EasyDict
 
 from lib.core.errors import PoseError
 from lib.core.h36m import SOURCES
-from lib.data import detections, world
+from lib.data import detections, mocap_folder, world
 from lib.data.annotation import list_sources, parse_subjects
+from lib.data.arrays import h36m_names
 from lib.data.cache import cache_folder, cached
 from lib.data.cameras import DEFAULT_CAMERAS
 
-__all__ = ['SOURCES', 'load_dataset', 'load_subjects', 'cameras_file', 'cache_folder']
+__all__ = ['SOURCES', 'MOCAP', 'load_split', 'split_label', 'load_dataset', 'load_subjects',
+           'cameras_file', 'cache_folder']
+
+MOCAP = 'mocap'       # DATASET.source of a folder of motion capture (BVH, ASF/AMC)
+SPLITS = ('train', 'test')
+
+
+def split_label(dataset_cfg, split):
+    """What a split holds, for the log: 'subjects [9, 11]' or 'performers ...'."""
+    if dataset_cfg.source == MOCAP:
+        test = ', '.join(dataset_cfg.mocap_test)
+        return ('performers %s' % test if split == 'test'
+                else 'every performer but %s' % test)
+    return 'subjects %s' % list(dataset_cfg['%s_subjects' % split])
+
+
+def load_split(dataset_root, split, dataset_cfg, cache_dir=None, progress=None, workers=None):
+    """Arrays of the 'train' or 'test' part of config section DATASET: Human3.6M's
+    train_subjects with train_2d (test_subjects with test_2d), or, for source 'mocap', the
+    performers of the folder not in DATASET.mocap_test (those in it)."""
+    if split not in SPLITS:
+        raise ValueError('split %r: expected train or test' % split)
+    input_2d = dataset_cfg['%s_2d' % split]
+    if dataset_cfg.source != MOCAP:
+        return load_dataset(dataset_root, dataset_cfg['%s_subjects' % split], dataset_cfg,
+                            input_2d, cache_dir, progress, workers)
+    if input_2d != 'gt':
+        raise PoseError('DATASET.%s_2d %s: a motion-capture folder has no detections; use gt '
+                        '(its takes are projected by virtual cameras)' % (split, input_2d))
+    if split == 'test' and not dataset_cfg.mocap_test:
+        raise PoseError('DATASET.mocap_test is empty: name the performers to test on (the '
+                        'folder\'s performers: doc/data.md, "Motion capture")')
+    kind = dataset_cfg.mocap_cameras
+    cameras_path = cameras_file(dataset_cfg.cameras, dataset_root) if kind == 'h36m' else None
+    options = {'source': MOCAP, 'split': split, 'test': sorted(dataset_cfg.mocap_test),
+               'cameras': kind, 'views': dataset_cfg.mocap_views, 'camera_file': cameras_path,
+               'distortion': bool(dataset_cfg.distortion)}
+    paths = mocap_folder.mocap_files(dataset_root) + ([cameras_path] if cameras_path else [])
+    return cached(cache_dir, paths, options,
+                  lambda: mocap_folder.load_mocap(dataset_root, split, dataset_cfg, cameras_path,
+                                                  progress),
+                  '%s (%s)' % (split_label(dataset_cfg, split), MOCAP))
 
 
 def load_subjects(dataset_root, subjects, distortion=False, cache_dir=None, progress=None,
@@ -60,7 +105,8 @@ def load_dataset(dataset_root, subjects, dataset_cfg, input_2d='gt', cache_dir=N
                                                   dataset_cfg.distortion)
     options = {'source': source, 'subjects': list(subjects),
                'distortion': bool(dataset_cfg.distortion), 'cameras': cameras_path}
-    data = cached(cache_dir, paths, options, build, 'subjects %s (%s)' % (list(subjects), source))
+    data = cached(cache_dir, paths, options, lambda: dict(build(), **h36m_names()),
+                  'subjects %s (%s)' % (list(subjects), source))
     if not len(data['ids']):
         raise PoseError('%s: no frames for subjects %s (every %s file holds 0 frames)'
                         % (dataset_root, list(subjects), source))

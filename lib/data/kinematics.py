@@ -28,5 +28,16 @@ def compose(axes, angles):
     return out
 
 
+def euler_zxy(rotations):
+    """Rotations (T, 3, 3) -> angles (T, 3) radians about z, x, y with R = Rz Rx Ry (a BVH
+    joint's 'Zrotation Xrotation Yrotation'); compose('zxy', angles) gives them back (x within
+    +-90 degrees)."""
+    r = np.asarray(rotations, dtype=np.float64)
+    x = np.arcsin(np.clip(r[:, 2, 1], -1.0, 1.0))
+    z = np.arctan2(-r[:, 0, 1], r[:, 1, 1])
+    y = np.arctan2(-r[:, 2, 0], r[:, 2, 2])
+    return np.stack([z, x, y], axis=1)
+
+
 # Motion capture stores y up; Human3.6M's world and this project's poses have z up.
 Y_UP_TO_Z_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])

@@ -113,15 +113,21 @@ def bvh_unit(skeleton):
     return BVH_UNITS[name], name
 
 
-def rest_frames(skeleton, motion, tolerance=2.0, share=0.85):
+def rest_frames(skeleton, motion, tolerance=2.0, share=0.85, moving_share=0.6):
     """How many leading frames are a rest (T-) pose: `share` of the rotations (all but a few
-    fingers' rest curl) within `tolerance` degrees of zero (conversions to BVH often add one
-    such frame before the motion)."""
+    fingers' rest curl) within `tolerance` degrees of zero, and `moving_share` of those that
+    move at all in the take (so that a skeleton with many unused joints does not make every
+    frame look still). Conversions to BVH often add one such frame before the motion."""
     columns = [k for k, c in enumerate(c for chans in skeleton.channels for c in chans)
                if c in bvh.ROTATIONS]
-    still = np.mean(np.abs(motion[:, columns]) < tolerance, axis=1) >= share
-    moving = np.flatnonzero(~still)
-    return int(moving[0]) if len(moving) else 0
+    near_zero = np.abs(motion[:, columns]) < tolerance
+    moving = ~np.all(near_zero, axis=0)
+    if not moving.any():
+        return 0
+    still = ((np.mean(near_zero, axis=1) >= share)
+             & (np.mean(near_zero[:, moving], axis=1) >= moving_share))
+    first_moving = np.flatnonzero(~still)
+    return int(first_moving[0]) if len(first_moving) else 0
 
 
 class Take:

@@ -18,12 +18,13 @@ from scipy.ndimage import gaussian_filter1d
 from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path
+from lib.data import bvh
 from lib.data.annotation import annotation_path, folder_name, write_annotation
 from lib.data.cameras import (DEFAULT_CAMERAS, load_h36m_cameras, project, save_cameras_h5,
                               world_to_camera)
 from lib.data.dataset import SOURCES
 from lib.data.detections import write_sh_files
-from lib.data.kinematics import rotation
+from lib.data.kinematics import Y_UP_TO_Z_UP, euler_zxy, rotation
 from lib.data.motion import (ANKLE_HEIGHT, FPS, LIMITS, PARENTS_32, action_angles,
                              smooth_noise, subject_proportions)
 from lib.data.world import save_npz, write_cdf, write_h5
@@ -69,6 +70,12 @@ def forward_kinematics(offsets, local_rotations, root_rotation, root_position):
 
 def sequence(subject, action, subaction, frames, seed):
     """World poses (frames, 32, 3) mm of one synthetic sequence."""
+    return forward_kinematics(*sequence_motion(subject, action, subaction, frames, seed))
+
+
+def sequence_motion(subject, action, subaction, frames, seed):
+    """One synthetic sequence as a skeleton in motion: bone offsets (32, 3) mm, local rotations
+    {joint: (T, 3, 3)}, root rotation (T, 3, 3) and root position (T, 3) mm, world z up."""
     rng = np.random.default_rng([seed, subject, action, subaction])
     offsets = subject_proportions(subject, seed)
     a = action_angles(action, frames, rng)
@@ -98,8 +105,8 @@ def sequence(subject, action, subaction, frames, seed):
     # Put the lower ankle on the floor; smoothed so that the pelvis does not jump when the
     # supporting foot changes.
     floor = gaussian_filter1d(np.minimum(pose[:, 3, 2], pose[:, 8, 2]), 3.0, mode='nearest')
-    pose[..., 2] += (ANKLE_HEIGHT - floor)[:, None]
-    return pose
+    root_pos[:, 2] += ANKLE_HEIGHT - floor
+    return offsets, local, root_rot, root_pos
 
 
 def _limit_key(name):
@@ -113,7 +120,7 @@ def _limit_key(name):
 # The synthetic set can be written as every source reads it, and as the original
 # 3d-pose-baseline's h36m.zip ('orig': 3D h5 files with the real releases' irregular names,
 # Stacked Hourglass detection folders, cameras.h5).
-FORMATS = SOURCES + ('orig',)
+FORMATS = SOURCES + ('orig', 'bvh')
 
 # Names of the two recordings of an action in the real releases where they are not
 # 'Action'/'Action 1' (the issue that asked for them lists these).
@@ -143,6 +150,53 @@ def recording_name(subject, action, subaction):
     if subject == 1:
         name = {'Photo': 'TakingPhoto', 'WalkDog': 'WalkingDog'}.get(name, name)
     return name if subaction == 1 else name + ' 1'
+
+
+# BVH names of the 32 joints (Hips/LeftUpLeg family; joint 24, a second thorax at no offset,
+# is left out; the leaves are End Sites).
+BVH_NAMES = ('Hips', 'RightUpLeg', 'RightLeg', 'RightFoot', 'RightToeBase', None, 'LeftUpLeg',
+             'LeftLeg', 'LeftFoot', 'LeftToeBase', None, 'Spine', 'Spine1', 'Neck', 'Head',
+             'HeadTop', None, 'LeftArm', 'LeftForeArm', 'LeftHand', 'LeftHandIndex', None,
+             'LeftHandThumb', None, 'Thorax2', 'RightArm', 'RightForeArm', 'RightHand',
+             'RightHandIndex', None, 'RightHandThumb', None)
+BVH_LEFT_OUT = 24
+BVH_CHANNELS = ['Zrotation', 'Xrotation', 'Yrotation']
+
+
+def motion_as_bvh(offsets, local, root_rotation, root_position):
+    """A sequence_motion as a BVH skeleton (bvh.Skeleton, y up, cm) and its motion (1 + T,
+    channels) in degrees, a rest frame first, as conversions of motion capture write them."""
+    to_y_up = Y_UP_TO_Z_UP.T
+    keep = [j for j in range(len(PARENTS_32)) if j != BVH_LEFT_OUT]
+    names = [BVH_NAMES[j] or BVH_NAMES[PARENTS_32[j]] + '_end' for j in keep]
+    parents = [keep.index(PARENTS_32[j]) if PARENTS_32[j] >= 0 else -1 for j in keep]
+    channels = [['Xposition', 'Yposition', 'Zposition'] + BVH_CHANNELS if j == 0
+                else [] if BVH_NAMES[j] is None else list(BVH_CHANNELS) for j in keep]
+    skeleton = bvh.Skeleton(names, parents, offsets[keep] @ to_y_up.T / 10.0, channels)
+    eye = np.broadcast_to(np.eye(3), root_rotation.shape)
+    columns = [root_position @ to_y_up.T / 10.0]
+    for j in keep:
+        if channels[keep.index(j)]:
+            turn = to_y_up @ (root_rotation if j == 0 else local.get(j, eye)) @ to_y_up.T
+            columns.append(np.degrees(euler_zxy(turn)))
+    motion = np.concatenate(columns, axis=1)
+    rest = np.zeros((1, motion.shape[1]))
+    rest[0, :3] = motion[0, :3]
+    return skeleton, np.concatenate([rest, motion])
+
+
+def write_bvh_takes(out_dir, frames, seed, subjects, progress=None):
+    """The synthetic set as motion capture: out_dir/bvh/S<s>/<ss>_<aa><u>-<Action>.bvh (CMU's
+    naming: performer <ss>, class <Action>), 50 frames a second with a rest frame first.
+    Returns the number of files written."""
+    jobs = [(s, a, u) for s in subjects for a in h36m.ACTION_IDS for u in h36m.SUBACTIONS]
+    for s, a, u in (progress(jobs) if progress else jobs):
+        skeleton, motion = motion_as_bvh(*sequence_motion(s, a, u, frames, seed))
+        folder = os.path.join(out_dir, 'bvh', 'S%d' % s)
+        os.makedirs(folder, exist_ok=True)
+        bvh.write_bvh(os.path.join(folder, '%02d_%02d%d-%s.bvh' % (s, a, u, h36m.ACTIONS[a])),
+                      skeleton, motion, 1.0 / FPS)
+    return len(jobs)
 
 
 def detections(poses, cams, rng, scale=1.0):
@@ -208,14 +262,21 @@ def generate(out_dir, frames=200, seed=0, subjects=h36m.SUBJECTS, cameras_path=D
             rng = np.random.default_rng([seed, s, a, u, 2])
             positions_2d.setdefault('S%d' % s, {})[name] = detections(poses, cameras[s], rng)
         count += len(h36m.CAMERAS)
+    if 'bvh' in formats:
+        write_bvh_takes(out_dir, frames, seed, subjects)
     if positions_3d:
         save_npz(os.path.join(out_dir, 'data_3d_h36m.npz'), positions_3d=positions_3d)
     if 'orig' in formats:
         with atomic_path(os.path.join(out_dir, 'cameras.h5')) as tmp:
             save_cameras_h5({s: cameras[s] for s in subjects}, tmp)
     if detections_name:
-        metadata = {'layout_name': 'h36m', 'num_joints': 17,
-                    'keypoints_symmetry': [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]}
-        save_npz(os.path.join(out_dir, 'data_2d_h36m_%s.npz' % detections_name),
-                  positions_2d=positions_2d, metadata=metadata)
+        _save_detections(out_dir, detections_name, positions_2d)
     return count
+
+
+def _save_detections(out_dir, name, positions_2d):
+    """VideoPose3D's 2D file data_2d_h36m_<name>.npz of the simulated detections."""
+    metadata = {'layout_name': 'h36m', 'num_joints': 17,
+                'keypoints_symmetry': [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]}
+    save_npz(os.path.join(out_dir, 'data_2d_h36m_%s.npz' % name), positions_2d=positions_2d,
+             metadata=metadata)

@@ -96,19 +96,26 @@ def sample_figure(pose2d, gt3d, pred3d, labels):
 def pick_frames(ids, count, seed=0):
     """Indices of `count` frames spread over the actions present (one random frame each)."""
     rng = np.random.default_rng(seed)
-    actions = [a for a in h36m.ACTION_IDS if np.any(ids[:, 1] == a)]
+    actions = list(np.unique(ids[:, 1]))
     chosen = [actions[int(i)] for i in np.linspace(0, len(actions) - 1, min(count, len(actions)))]
     return np.array([rng.choice(np.flatnonzero(ids[:, 1] == a)) for a in chosen], dtype=np.int64)
 
 
-def frame_label(row):
+def frame_label(row, names=None):
+    """'S9 Walking 1, camera 2, frame 10' of an ids row (N, 5); names as lib.data.arrays.id_names
+    gives them (default Human3.6M's)."""
     s, a, u, c, f = (int(v) for v in row)
-    return 'S%d %s %d, camera %d, frame %d' % (s, h36m.ACTIONS[a], u, c, f)
+    subjects, actions = names or ({}, h36m.ACTIONS)
+    return '%s %s %d, camera %d, frame %d' % (subjects.get(s, 'S%d' % s),
+                                              actions.get(a, 'action %d' % a), u, c, f)
 
 
 def action_figure(results):
-    """Grouped bars of Protocol #1 and #2 per action (paper order), Average marked."""
-    names = [n for n in h36m.PAPER_ACTION_ORDER if n in results['protocol1']]
+    """Grouped bars of Protocol #1 and #2 per action (Human3.6M's in the paper's order, a
+    motion-capture folder's classes in theirs), Average marked."""
+    names = [n for n in results['protocol1'] if n not in ('Average', 'All frames')]
+    order = {n: i for i, n in enumerate(h36m.PAPER_ACTION_ORDER)}
+    names.sort(key=lambda n: order.get(n, len(order)))
     x = np.arange(len(names))
     p1 = [results['protocol1'][n] for n in names]
     p2 = [results['protocol2'][n] for n in names]

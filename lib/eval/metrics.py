@@ -98,17 +98,14 @@ def velocity_errors(pred, gt, ids):
     return out
 
 
-def by_action(values, actions):
-    """Mean of per-frame `values` (N, ...) for each action id in h36m order, then 'Average'
-    (the mean over the 15 actions, as in the paper's tables) and 'All frames'.
-    Actions without frames are left out of the dict and of the Average."""
-    out = {}
-    for a in h36m.ACTION_IDS:
-        mask = actions == a
-        if mask.any():
-            out[h36m.ACTIONS[a]] = _mean(values[mask])
-    out['Average'] = np.mean([out[h36m.ACTIONS[a]] for a in h36m.ACTION_IDS
-                              if h36m.ACTIONS[a] in out], axis=0)
+def by_action(values, actions, names=None):
+    """Mean of per-frame `values` (N, ...) for each action id present, in id order, named by
+    `names` ({id: name}, default Human3.6M's actions), then 'Average' (the mean over the
+    actions, as in the paper's tables, where it is over Human3.6M's 15) and 'All frames'."""
+    names = h36m.ACTIONS if names is None else names
+    out = {names.get(int(a), 'action %d' % a): _mean(values[actions == a])
+           for a in np.unique(actions)}
+    out['Average'] = np.mean(list(out.values()), axis=0)
     out['All frames'] = _mean(values)
     return out
 
@@ -127,9 +124,10 @@ def by_group(values, groups):
     return out
 
 
-def frame_counts(actions):
-    """Number of frames per action name (h36m order) and in all."""
-    counts = {h36m.ACTIONS[a]: int(np.sum(actions == a)) for a in h36m.ACTION_IDS}
-    counts = {k: v for k, v in counts.items() if v}
+def frame_counts(actions, names=None):
+    """Number of frames per action name (in id order; `names` as for by_action) and in all."""
+    names = h36m.ACTIONS if names is None else names
+    counts = {names.get(int(a), 'action %d' % a): int(np.sum(actions == a))
+              for a in np.unique(actions)}
     counts['All frames'] = int(len(actions))
     return counts

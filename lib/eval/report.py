@@ -49,18 +49,21 @@ def paper_setting(test_2d):
     return None
 
 
-def summarize(errors, ids, every=1):
+def summarize(errors, ids, every=1, names=None):
     """Per-frame errors (lib.eval.evaluation.evaluate) and ids (N, 5) -> results dict: every measure
     per action (with Average and All frames), per subject and per camera; frame counts; per
-    joint; per axis."""
-    actions = ids[:, 1]
+    joint; per axis. names: ({subject id: name}, {action id: name}) (lib.data.arrays.id_names;
+    default Human3.6M's)."""
+    subjects, actions = names or ({s: 'S%d' % s for s in h36m.SUBJECTS}, h36m.ACTIONS)
     out = {}
     for key, err, _, _, factor in MEASURES:
-        out[key] = {k: float(v) * factor for k, v in by_action(errors[err], actions).items()}
-    out['frames'] = frame_counts(actions)
+        out[key] = {k: float(v) * factor
+                    for k, v in by_action(errors[err], ids[:, 1], actions).items()}
+    out['frames'] = frame_counts(ids[:, 1], actions)
     out['every'] = int(every)
-    for field, column, prefix in (('per_subject', 0, 'S'), ('per_camera', 3, '')):
-        out[field] = {key: {('%s%s' % (prefix, g) if g != 'All frames' else g): float(v) * factor
+    for field, column, label in (('per_subject', 0, lambda g: subjects.get(g, 'S%d' % g)),
+                                 ('per_camera', 3, str)):
+        out[field] = {key: {(label(g) if g != 'All frames' else g): float(v) * factor
                             for g, v in by_group(errors[err], ids[:, column]).items()}
                       for key, err, _, _, factor in MEASURES}
     out['per_joint'] = {'protocol1': dict(zip(h36m.JOINT_NAMES,
@@ -79,13 +82,14 @@ def _every_note(results):
 
 def format_table(results):
     """The results dict as text lines: every measure per action, per joint, per axis."""
-    head = '%-14s %8s' % ('Action', 'Frames') + ''.join(' %11s' % m[2] for m in MEASURES)
+    width = max([14] + [len(name) for name in results['protocol1']])   # long class names
+    head = '%-*s %8s' % (width, 'Action', 'Frames') + ''.join(' %11s' % m[2] for m in MEASURES)
     lines = ['Errors in mm (MPJVE mm/frame, 3DPCK %%, AUC 0-1) over %s. %s'
              % (_every_note(results), CONVENTION), '', head]
     for name in list(results['protocol1']):
         cells = ''.join(' %11.1f' % results[m[0]][name] if m[0] != 'auc'
                         else ' %11.3f' % results[m[0]][name] for m in MEASURES)
-        lines.append('%-14s %8s' % (name, results['frames'].get(name, '')) + cells)
+        lines.append('%-*s %8s' % (width, name, results['frames'].get(name, '')) + cells)
     lines += ['', '%-14s %10s %10s' % ('Joint', 'Protocol1', 'Protocol2')]
     for name in h36m.JOINT_NAMES:
         lines.append('%-14s %10.1f %10.1f' % (name, results['per_joint']['protocol1'][name],
@@ -101,7 +105,10 @@ def format_table(results):
 
 
 def trained_on(dataset_cfg):
-    """The test subjects of config section DATASET that are also trained on, sorted."""
+    """The test subjects of config section DATASET that are also trained on, sorted (none for a
+    motion-capture folder, whose test performers are never trained on)."""
+    if dataset_cfg.source == 'mocap':
+        return []
     return sorted(set(dataset_cfg.test_subjects) & set(dataset_cfg.train_subjects))
 
 
@@ -142,17 +149,28 @@ def _row(label, values, digits=1):
         '-' if v is None or not np.isfinite(v) else '%.*f' % (digits, v) for v in values))
 
 
+def is_h36m(results):
+    """True when the results' actions are Human3.6M's (not a motion-capture folder's classes)."""
+    return set(results['protocol1']) <= set(h36m.PAPER_ACTION_ORDER) | {'Average', 'All frames'}
+
+
 def format_markdown(results, title, test_2d='gt'):
     """The per-action table as Markdown in the layout of the paper's Table 1 (actions in the
     paper's order, Avg, All frames), one row per measure, then the paper's rows for the
-    matching setting (paper_setting) with this run's difference."""
-    head = ('| Measure | ' + ' | '.join(short for _, short in h36m.PAPER_ACTIONS)
-            + ' | Avg | All frames |')
-    rule = '|:---|' + '---:|' * (len(h36m.PAPER_ACTIONS) + 2)
-    names = list(h36m.PAPER_ACTION_ORDER) + ['Average', 'All frames']
+    matching setting (paper_setting) with this run's difference. Results of other motion
+    (a motion-capture folder's classes) have their classes as columns and no paper rows."""
+    if is_h36m(results):
+        columns = [(name, short) for name, short in h36m.PAPER_ACTIONS]
+        setting = paper_setting(test_2d)
+    else:
+        columns = [(name, name) for name in results['protocol1']
+                   if name not in ('Average', 'All frames')]
+        setting = None
+    head = '| Measure | ' + ' | '.join(short for _, short in columns) + ' | Avg | All frames |'
+    rule = '|:---|' + '---:|' * (len(columns) + 2)
+    names = [name for name, _ in columns] + ['Average', 'All frames']
     rows = [_row(label, [results[key].get(n) for n in names], 3 if key == 'auc' else 1)
             for key, _, label, _, _ in MEASURES]
-    setting = paper_setting(test_2d)
     notes = []
     if setting:
         paper = PAPER_ROWS[setting]
@@ -168,9 +186,12 @@ def format_markdown(results, title, test_2d='gt'):
         notes.append('Paper rows: Martinez et al. (ICCV 2017) with %s, compared with this '
                      'run\'s 2D input `%s`. The paper\'s Avg is its mean over the 15 actions.'
                      % (paper['label'], test_2d))
-    else:
+    elif is_h36m(results):
         notes.append('No published row of the paper matches the 2D input `%s` (it reports '
                      'ground truth and Stacked Hourglass detections).' % test_2d)
+    else:
+        notes.append('Columns are the motion classes of the test performers; "Avg" is the mean '
+                     'over them. The paper reports no numbers for this data.')
     if results.get('left_out'):
         notes.append('Left out, for want of 2D input: %s.' % left_out_text(results['left_out']))
     if results.get('trained_on'):

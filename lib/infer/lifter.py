@@ -1,7 +1,7 @@
 """A trained run as a Python object: load it once, lift 2D keypoints to 3D, score predictions.
 
     from lib.infer.lifter import Lifter
-    lifter = Lifter.load('output/model/RUN/Model_epoch200.params', device='cpu')
+    lifter = Lifter.load()          # the shipped model; or Lifter.load('output/model/RUN/...params')
     poses = lifter.lift(keypoints, layout='coco')        # (N, 17, 3) mm, pelvis at 0
     result = lifter.lift_file('alphapose-results.json')  # tracks, frames, filled joints, ...
 
@@ -16,7 +16,7 @@ import numpy as np
 from lib.codec import check_stats, input_space, load_stats
 from lib.core import h36m, layouts
 from lib.core.errors import PoseError
-from lib.data.arrays import check_arrays, every_nth
+from lib.data.arrays import check_arrays, every_nth, id_names
 from lib.eval.evaluation import evaluate, ground_truth_poses
 from lib.eval.metrics import protocol_errors, velocity_errors
 from lib.eval.prediction import predict_poses
@@ -24,6 +24,11 @@ from lib.eval.report import summarize
 from lib.infer.pipeline import check_lift_options, lift_file, lift_track, rescales
 from lib.model.network import build_network, fold_batchnorm
 from lib.train import runs
+
+# The model that ships with the project (models/mocap_camera_free/README.md, its card): what
+# Lifter.load, infer.py and export.py use when no model is named.
+SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), 'models', 'mocap_camera_free', 'model.params')
 
 
 def device_context(device):
@@ -74,13 +79,14 @@ class Lifter:
             self.net.hybridize(static_alloc=True, static_shape=True)
 
     @classmethod
-    def load(cls, model_path, device='cpu', cfg_files=(), stats=None, defaults=None):
-        """The run that holds `model_path` (its hyperParams.yaml and meanstd.npz), with the YAML
-        files `cfg_files` applied over its config. A seed checkpoint without a meanstd.npz
+    def load(cls, model_path=None, device='cpu', cfg_files=(), stats=None, defaults=None):
+        """The run that holds `model_path` (its hyperParams.yaml and meanstd.npz; default the
+        shipped model, SHIPPED_MODEL), with the YAML files `cfg_files` applied over its config. A seed checkpoint without a meanstd.npz
         beside it takes `stats` (a dict as above or the path of a meanstd.npz), else the
         <model>_meanstd.npz that test.py writes when it recomputes them. `defaults`
         (config.default_config(), as the commands pass) fill keys that a run saved by an
         earlier version lacks, and are the config of a seed checkpoint."""
+        model_path = SHIPPED_MODEL if model_path is None else model_path
         if isinstance(cfg_files, (str, bytes, os.PathLike)):
             raise PoseError('cfg_files: expected a list of YAML paths, got one path %r; pass [%r]'
                             % (cfg_files, cfg_files))
@@ -155,7 +161,7 @@ class Lifter:
         check_arrays(data, 'data')
         data = every_nth(data, test_cfg.every)
         errors, pred = evaluate(self.net, data, self.stats, self.context, test_cfg, self.space)
-        return summarize(errors, data['ids'], test_cfg.every), errors, pred
+        return summarize(errors, data['ids'], test_cfg.every, id_names(data)), errors, pred
 
 
 def score(pred3d, pose3d, ids):

@@ -24,10 +24,10 @@ import mxnet as mx
 import numpy as np
 
 from lib.codec import load_stats
-from lib.core import h36m
 from lib.core.errors import PoseError, error_reason
 from lib.core.files import atomic_path, read_json, write_json
 from lib.core.settings import load_config, load_configs, read_config
+from lib.data.arrays import id_names
 from lib.model.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
 
 CONFIG_FILE = 'hyperParams.yaml'
@@ -99,14 +99,16 @@ def save_parameters(net, path):
 
 
 def load_parameters(net, path, contexts):
-    """Load a params file (ours, or a seed checkpoint) into net, after checking its recorded
-    checksum; a damaged file or one of another network shape is a PoseError."""
+    """Load a params file (ours, float32 or float16, or a seed checkpoint) into net, after
+    checking its recorded checksum; a damaged file or one of another network shape is a
+    PoseError."""
     verify_checksum(path)
     if is_seed_checkpoint(path):
         load_seed_checkpoint(net, path, contexts)
     else:
         try:
-            net.load_parameters(path, ctx=contexts)
+            # A model stored in float16 (the shipped one) is cast to the network's float32.
+            net.load_parameters(path, ctx=contexts, cast_dtype=True, dtype_source='current')
         except (AssertionError, mx.base.MXNetError, ValueError) as e:
             raise PoseError('%s: does not fit this network (%s)' % (path, error_reason(e)))
     check_finite(net, contexts, path)
@@ -134,8 +136,10 @@ def recordings_record(data):
     used = sorted({tuple(int(v) for v in r) for r in data['ids'][:, :3]})
     names = {tuple(int(v) for v in r): str(n)
              for r, n in zip(data.get('rec_ids', []), data.get('rec_names', []))}
-    return {'recordings': [{'subject': s, 'action': h36m.ACTIONS[a], 'subaction': u,
-                            'name': names.get((s, a, u), '')} for s, a, u in used],
+    subjects, actions = id_names(data)
+    return {'recordings': [{'subject': subjects.get(s, s), 'action': actions.get(a, a),
+                            'subaction': u, 'name': names.get((s, a, u), '')}
+                           for s, a, u in used],
             'frames': int(len(data['ids'])), 'left_out': data.get('left_out', [])}
 
 

@@ -1,0 +1,194 @@
+"""A folder of motion capture (BVH, ASF/AMC, in any sub-folders) as the dataset arrays: each take
+read as Human3.6M joints (lib.data.mocap), labelled with its performer and motion class, and
+filmed by virtual cameras (lib.data.virtual_cameras).
+
+The performer and the class of a file, the first rule that applies:
+  1. the folder's takes.tsv names the file (columns file, performer, class, rate; see
+     doc/data.md, "Motion capture");
+  2. HDM05's names  HDM_<actor>_<class>_<nnn>_<rate>.amc  -> performer HDM_<actor>, the class
+     and the rate of the name;
+  3. CMU's names    <subject>_<trial>[-<label>].amc or .bvh  -> performer <subject>, class
+     <label> ('unlabelled' without one);
+  4. otherwise the performer is the name of the folder holding the file, class 'unlabelled'.
+Ids: performers and classes are numbered 1.. in sorted order over the whole folder (so that
+every split shares them), a take is the subaction (1.. within its performer and class), a
+camera 1.. of its views.
+"""
+import csv
+import logging
+import os
+import re
+import zlib
+from collections import namedtuple
+
+import numpy as np
+
+from lib.core.errors import PoseError
+from lib.data.arrays import assemble, camera_view
+from lib.data.cameras import load_cameras
+from lib.data.mocap import read_take
+from lib.data.virtual_cameras import centred, random_cameras, too_near
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = 'takes.tsv'
+EXTENSIONS = ('.bvh', '.amc')
+UNLABELLED = 'unlabelled'
+HDM05_NAME = re.compile(r'^HDM_([A-Za-z0-9]+)_(.+)_(\d+)_(\d+)$')
+CMU_NAME = re.compile(r'^(\d+)_(\d+)(?:-(.+))?$')
+
+# One motion file: path, name (relative to the folder, '/'-separated), performer, label
+# (motion class), rate (Hz, or None: the file's own).
+TakeFile = namedtuple('TakeFile', 'path name performer label rate')
+
+
+def read_index(root):
+    """{relative file name: {'performer', 'class', 'rate'}} of ROOT/takes.tsv (tab-separated,
+    a header line naming the columns: file and any of performer, class, rate; '#' lines are
+    comments); {} without the file."""
+    path = os.path.join(root, INDEX_FILE)
+    if not os.path.isfile(path):
+        return {}
+    with open(path, newline='', encoding='utf-8', errors='replace') as f:
+        lines = [(n, line) for n, line in enumerate(f, start=1)
+                 if line.strip() and not line.startswith('#')]
+    rows = list(csv.reader([line for _, line in lines], delimiter='\t'))
+    if not rows or 'file' not in rows[0] or not set(rows[0]) <= {'file', 'performer', 'class',
+                                                                'rate'}:
+        raise PoseError('%s: expected a header line of tab-separated columns: file and any of '
+                        'performer, class, rate' % path)
+    out = {}
+    for (line, _), row in zip(lines[1:], rows[1:]):
+        entry = dict(zip(rows[0], (v.strip() for v in row)))
+        if len(row) != len(rows[0]) or not entry['file']:
+            raise PoseError('%s line %d: expected %d tab-separated values' % (path, line,
+                                                                          len(rows[0])))
+        if entry.get('rate'):
+            try:
+                entry['rate'] = float(entry['rate'])
+            except ValueError:
+                entry['rate'] = -1.0
+            if not 1 <= entry['rate'] <= 1000:
+                raise PoseError('%s line %d: rate %r: expected frames a second in [1, 1000]'
+                                % (path, line, row[rows[0].index('rate')]))
+        name = entry.pop('file').replace(os.sep, '/')
+        if name in out:
+            raise PoseError('%s line %d: %s is listed twice' % (path, line, name))
+        out[name] = entry
+    return out
+
+
+def label_take(name, index):
+    """(performer, class, rate or None) of the file `name` (relative to the folder) by the rules
+    of this module's docstring."""
+    stem = os.path.splitext(os.path.basename(name))[0]
+    folder = os.path.basename(os.path.dirname(name)) or '.'
+    hdm, cmu = HDM05_NAME.match(stem), CMU_NAME.match(stem)
+    if hdm:
+        performer, label, rate = 'HDM_' + hdm.group(1), hdm.group(2), float(hdm.group(4))
+    elif cmu:
+        performer, label, rate = cmu.group(1), cmu.group(3) or UNLABELLED, None
+    else:
+        performer, label, rate = folder, UNLABELLED, None
+    given = index.get(name, {})
+    return (given.get('performer') or performer, given.get('class') or label,
+            given.get('rate') or rate)
+
+
+def list_takes(root):
+    """Every .bvh and .amc file under `root` as TakeFile, sorted by name."""
+    if not os.path.isdir(root):
+        raise PoseError('%s: not a folder of motion capture' % root)
+    index = read_index(root)
+    names = sorted(os.path.relpath(os.path.join(d, f), root).replace(os.sep, '/')
+                   for d, _, files in os.walk(root) for f in files
+                   if os.path.splitext(f)[1].lower() in EXTENSIONS)
+    if not names:
+        raise PoseError('%s: no .bvh or .amc files in it or its sub-folders' % root)
+    unknown = sorted(set(index) - set(names))
+    if unknown:
+        raise PoseError('%s: names %s, which is not a .bvh or .amc file of the folder'
+                        % (os.path.join(root, INDEX_FILE), unknown[0]))
+    return [TakeFile(os.path.join(root, n), n, *label_take(n, index)) for n in names]
+
+
+def split_takes(takes, test_performers, split):
+    """The takes of `split` ('train': every performer not in `test_performers`; 'test': those
+    performers), a PoseError for a performer the folder does not have or an empty split."""
+    performers = sorted({t.performer for t in takes})
+    unknown = [p for p in test_performers if p not in performers]
+    if unknown:
+        raise PoseError('DATASET.mocap_test: no performer %s in the folder (it has %s)'
+                        % (unknown[0], ', '.join(performers)))
+    chosen = [t for t in takes if (t.performer in test_performers) == (split == 'test')]
+    if not chosen:
+        raise PoseError('DATASET.mocap_test %s leaves no %s performer (the folder has %s)'
+                        % (list(test_performers), split, ', '.join(performers)))
+    return chosen
+
+
+def take_seed(name):
+    """The seed of a take's random cameras: from its name only, so that adding files to the
+    folder does not move the cameras of the others."""
+    return zlib.crc32(name.encode('utf-8'))
+
+
+def _views(take, world, dataset_cfg, h36m_cams):
+    """[(camera, world poses)] of one take for DATASET.mocap_cameras."""
+    if dataset_cfg.mocap_cameras == 'random':
+        return [(cam, world) for cam in random_cameras(world, dataset_cfg.mocap_views,
+                                                       take_seed(take.name))]
+    subject = sorted(h36m_cams)[take_seed(take.name) % len(h36m_cams)]
+    moved = centred(world)
+    return [(cam, moved) for cam in h36m_cams[subject]]
+
+
+def load_mocap(root, split, dataset_cfg, cameras_path, progress=None):
+    """Arrays (lib.data.arrays, with rec_ids, rec_names and the names of the performers and
+    classes) of the `split` ('train' or 'test') of the motion-capture folder `root`, filmed by
+    the cameras of DATASET.mocap_cameras (Human3.6M's from `cameras_path`, or random ones).
+    A view with a joint nearer than 1 m to its camera is left out (data['left_out'])."""
+    takes = list_takes(root)
+    performers = sorted({t.performer for t in takes})
+    labels = sorted({t.label for t in takes})
+    chosen = split_takes(takes, dataset_cfg.mocap_test, split)
+    h36m_cams = load_cameras(cameras_path) if dataset_cfg.mocap_cameras == 'h36m' else None
+    views, left_out, rec_ids, numbers = [], [], [], {}
+    for take in (progress(chosen) if progress else chosen):
+        world = read_take(take.path, rate=take.rate).poses
+        s, a = performers.index(take.performer) + 1, labels.index(take.label) + 1
+        numbers[s, a] = u = numbers.get((s, a), 0) + 1
+        rec_ids.append((s, a, u))
+        for c, (cam, seen) in enumerate(_views(take, world, dataset_cfg, h36m_cams), start=1):
+            if too_near(seen, cam):
+                left_out.append({'subject': s, 'recording': take.name, 'camera': c,
+                                 'frames': len(seen)})
+                continue
+            views.append(((s, a, u, c), seen, cam, take.name))
+    if not views:
+        raise PoseError('%s: every view of the %s takes is left out (a joint within 1 m of the '
+                        'camera)' % (root, split))
+
+    def arrays():
+        for ids, seen, cam, name in views:
+            try:
+                pose3d, pose2d = camera_view(seen, cam, dataset_cfg.distortion)
+            except PoseError as e:
+                raise PoseError('%s camera %d: %s' % (name, ids[3], e))
+            yield pose3d, pose2d, cam['c'].astype(np.float32)
+    data = assemble([len(v[1]) for v in views], np.array([v[0] for v in views]), arrays())
+    data.update(rec_ids=np.array(rec_ids, np.int32), rec_names=np.array([t.name for t in chosen]),
+                subject_names=np.array([''] + performers), action_names=np.array([''] + labels))
+    if left_out:
+        log.warning('%s: left out %d view(s) with a joint within 1 m of the camera, e.g. %s '
+                    'camera %d', root, len(left_out), left_out[0]['recording'],
+                    left_out[0]['camera'])
+        data['left_out'] = left_out
+    return data
+
+
+def mocap_files(root):
+    """The files the arrays depend on (for the cache key): every take and the index."""
+    index = os.path.join(root, INDEX_FILE)
+    return [t.path for t in list_takes(root)] + ([index] if os.path.isfile(index) else [])
+
