@@ -5,7 +5,7 @@ import pytest
 
 from lib.core import h36m
 from lib.core.errors import PoseError
-from lib.data import asf_amc, bvh
+from lib.data import asf_amc, bvh, cmu_expmap
 from lib.data.mocap import (MAPPING, bvh_unit, read_take, resample, rest_frames,
                             to_h36m_joints)
 
@@ -309,3 +309,50 @@ def test_damaged_motion_files_give_one_line_errors(tmp_path, data):
                                                                   skeleton))
     except PoseError:
         pass
+
+
+def _expmap_line(root=(0.0, 17.0, 0.0), rotations=None):
+    values = np.zeros(117)
+    values[:3] = root
+    for joint, vector in (rotations or {}).items():
+        k = 3 + 3 * cmu_expmap.NAMES.index(joint)
+        values[k:k + 3] = vector
+    return ','.join('%.17g' % v for v in values)
+
+
+def test_cmu_exponential_maps_by_hand(tmp_path):
+    rest = _expmap_line(rotations={'lfemur': (0.3, 0, 0)})           # the first line is not motion
+    turned = _expmap_line(rotations={'hip': (0, np.pi / 2, 0)})       # the root turned 90 about y
+    bent = _expmap_line(root=(1, 2, 3), rotations={'ltibia': (np.pi / 2, 0, 0)})   # a bent knee
+    path = tmp_path / 'walking_1.txt'
+    path.write_text('\n'.join([rest, turned, bent]) + '\n')
+    assert cmu_expmap.looks_like_expmap(str(path))
+    motion = cmu_expmap.read_expmap(str(path))
+    assert motion.shape == (2, 117)
+    pos = cmu_expmap.forward_kinematics(motion)
+    # Frame 1: a joint's own rotation is the transpose of its Rodrigues matrix, so the left hip
+    # offset (1.65674, -1.80282, 0.62477) turns to (-0.62477, -1.80282, 1.65674).
+    np.testing.assert_allclose(pos['lfemur'][0], [-0.62477, 17 - 1.80282, 1.65674], atol=1e-9)
+    # Frame 2: the knee turned 90 degrees about x sends the shin (2.49236, -6.8477, 0) to
+    # (2.49236, 0, 6.8477); the root at (1, 2, 3).
+    np.testing.assert_allclose(pos['hip'][1], [1, 2, 3], atol=1e-9)
+    np.testing.assert_allclose(pos['lfoot'][1] - pos['ltibia'][1], [2.49236, 0, 6.8477],
+                               atol=1e-9)
+    take = read_take(str(path))
+    assert take.rate == 120.0 and take.dropped == 1 and take.unit == pytest.approx(25.4 / 0.45)
+    # z up, mm: the standing frame's head top is 1.2-1.5 m above its ankles.
+    assert 1200 < take.poses[0, 10, 2] - take.poses[0, 3, 2] < 1500
+
+
+@pytest.mark.parametrize('lines, message', [
+    (['1,2,3'] * 3, 'line 1: expected 117 finite comma-separated numbers, got 3'),
+    ([_expmap_line()] * 2 + [_expmap_line().replace('17,', 'nan,', 1)],
+     'line 3: expected 117 finite'),
+    ([_expmap_line()] * 2 + ['a,b'], 'line 3: expected 117 comma-separated numbers'),
+    ([_expmap_line()] * 2, 'fewer than 2 frames of motion after the rest pose'),
+])
+def test_bad_exponential_map_files_are_refused(tmp_path, lines, message):
+    path = tmp_path / 'x.txt'
+    path.write_text('\n'.join(lines) + '\n')
+    with pytest.raises(PoseError, match=message):
+        cmu_expmap.read_expmap(str(path))

@@ -77,7 +77,7 @@ def test_performers_and_classes_from_names_and_the_index(tmp_path):
     ('file\trate\nmartial/06.bvh\t0\n', 'line 2: rate .0.: expected frames a second'),
     ('file\trate\nmartial/06.bvh\tfast\n', 'line 2: rate .fast.'),
     ('file\tperformer\nmartial/06.bvh\n', 'line 2: expected 2 tab-separated values'),
-    ('file\tperformer\nmartial/07.bvh\t1\n', 'names martial/07.bvh, which is not'),
+    ('file\tperformer\nmartial/07.bvh\t1\n', 'names martial/07.bvh, which is not a motion file'),
     ('file\tperformer\nmartial/06.bvh\t1\nmartial/06.bvh\t2\n', 'line 3: martial/06.bvh is listed twice'),
 ])
 def test_a_bad_index_is_refused_naming_its_line(tmp_path, text, message):
@@ -259,3 +259,14 @@ def test_dataset_cfg_without_mocap_keys_still_reads_human36m(small_dataset):
     old.train_subjects = [1]
     data = load_split(small_dataset, 'train', old)
     assert set(np.unique(data['ids'][:, 0])) == {1} and id_names(data)[0][1] == 'S1'
+
+
+def test_exponential_map_text_in_a_folder_is_a_take_and_notes_are_not(tmp_path):
+    from tests.test_mocap import _expmap_line
+    (tmp_path / 'walking').mkdir()
+    (tmp_path / 'walking' / 'walking_1.txt').write_text('\n'.join([_expmap_line()] * 4) + '\n')
+    (tmp_path / 'README.txt').write_text('CMU walking, from Li et al.\n')
+    takes = list_takes(str(tmp_path))
+    assert [t.name for t in takes] == ['walking/walking_1.txt']
+    # 3 frames at 120 Hz span 1/60 s: one frame at 50 Hz.
+    assert takes[0].performer == 'walking' and read_take(takes[0].path).poses.shape == (1, 17, 3)

@@ -14,6 +14,8 @@ lib.core.layouts only.
     motion       the synthetic skeleton and its 15 action styles
     bvh          BVH motion capture: reader, forward kinematics, writer
     asf_amc      Acclaim ASF/AMC motion capture (CMU, HDM05): reader, forward kinematics
+    cmu_expmap   CMU motion capture as exponential-map text (Li et al. 2018): reader, forward
+                 kinematics
     mocap        any motion-capture skeleton as Human3.6M's 17 joints (names, units, 50 Hz)
     mocap_folder a folder of takes as the arrays (DATASET.source mocap): performers, classes,
                  the split, virtual cameras

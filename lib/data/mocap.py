@@ -20,7 +20,7 @@ import numpy as np
 
 from lib.core import h36m
 from lib.core.errors import PoseError
-from lib.data import asf_amc, bvh
+from lib.data import asf_amc, bvh, cmu_expmap
 from lib.data.kinematics import Y_UP_TO_Z_UP
 
 FPS = 50.0             # Human3.6M's rate, which the motion is resampled to
@@ -140,8 +140,9 @@ class Take:
 
 
 def read_take(path, rate=None, unit_mm=None, asf=None):
-    """A BVH or AMC file -> Take. rate: the true frame rate when the file's is wrong (a BVH
-    header) or absent (AMC: 120 Hz, CMU's and HDM05's rate, unless given); unit_mm: a BVH's
+    """A BVH, AMC or CMU exponential-map text file (lib.data.cmu_expmap) -> Take. rate: the
+    true frame rate when the file's is wrong (a BVH header) or absent (AMC and exponential
+    maps: 120 Hz, CMU's and HDM05's rate, unless given); unit_mm: a BVH's
     length unit in mm when its height does not tell (ASF says its own); asf: the skeleton of
     an AMC file (default: the only .asf beside it)."""
     if rate is not None and not (np.isfinite(rate) and 1 <= rate <= 1000):
@@ -161,8 +162,11 @@ def read_take(path, rate=None, unit_mm=None, asf=None):
         skeleton = asf_amc.read_asf(asf)
         joints = asf_amc.forward_kinematics(skeleton, asf_amc.read_amc(path, skeleton))
         unit, dropped, source_rate = unit_mm or skeleton.length_unit_mm, 0, rate or 120.0
+    elif ext == '.txt':
+        joints = cmu_expmap.forward_kinematics(cmu_expmap.read_expmap(path))
+        unit, dropped, source_rate = unit_mm or cmu_expmap.UNIT_MM, 1, rate or 120.0
     else:
-        raise PoseError('%s: expected a .bvh or .amc file' % path)
+        raise PoseError('%s: expected a .bvh, .amc or CMU exponential-map .txt file' % path)
     poses = to_h36m_joints(joints, path) * unit @ Y_UP_TO_Z_UP.T
     if len(poses) < 2:
         raise PoseError('%s: fewer than 2 frames of motion' % path)

@@ -1,6 +1,6 @@
-"""A folder of motion capture (BVH, ASF/AMC, in any sub-folders) as the dataset arrays: each take
-read as Human3.6M joints (lib.data.mocap), labelled with its performer and motion class, and
-filmed by virtual cameras (lib.data.virtual_cameras).
+"""A folder of motion capture (BVH, ASF/AMC, CMU exponential-map text, in any sub-folders) as
+the dataset arrays: each take read as Human3.6M joints (lib.data.mocap), labelled with its
+performer and motion class, and filmed by virtual cameras (lib.data.virtual_cameras).
 
 The performer and the class of a file, the first rule that applies:
   1. the folder's takes.tsv names the file (columns file, performer, class, rate; see
@@ -25,6 +25,7 @@ import numpy as np
 
 from lib.core.errors import PoseError
 from lib.data.arrays import assemble, camera_view
+from lib.data.cmu_expmap import looks_like_expmap
 from lib.data.cameras import load_cameras
 from lib.data.mocap import read_take
 from lib.data.virtual_cameras import centred, random_cameras, too_near
@@ -96,18 +97,27 @@ def label_take(name, index):
 
 
 def list_takes(root):
-    """Every .bvh and .amc file under `root` as TakeFile, sorted by name."""
+    """Every .bvh, .amc and CMU exponential-map .txt file under `root` as TakeFile, sorted by
+    name."""
     if not os.path.isdir(root):
         raise PoseError('%s: not a folder of motion capture' % root)
     index = read_index(root)
-    names = sorted(os.path.relpath(os.path.join(d, f), root).replace(os.sep, '/')
+    found = sorted(os.path.relpath(os.path.join(d, f), root).replace(os.sep, '/')
                    for d, _, files in os.walk(root) for f in files
-                   if os.path.splitext(f)[1].lower() in EXTENSIONS)
+                   if os.path.splitext(f)[1].lower() in EXTENSIONS + ('.txt',))
+    # A .txt file is a take when its first line is CMU exponential maps; others (notes, read-me
+    # files) are left out, and said so.
+    names = [n for n in found if not n.lower().endswith('.txt')
+             or looks_like_expmap(os.path.join(root, n))]
+    if len(names) < len(found):
+        log.info('%s: left out %d .txt file(s) that are not exponential-map motion, e.g. %s',
+                 root, len(found) - len(names), sorted(set(found) - set(names))[0])
     if not names:
-        raise PoseError('%s: no .bvh or .amc files in it or its sub-folders' % root)
+        raise PoseError('%s: no .bvh, .amc or exponential-map .txt files in it or its '
+                        'sub-folders' % root)
     unknown = sorted(set(index) - set(names))
     if unknown:
-        raise PoseError('%s: names %s, which is not a .bvh or .amc file of the folder'
+        raise PoseError('%s: names %s, which is not a motion file of the folder'
                         % (os.path.join(root, INDEX_FILE), unknown[0]))
     return [TakeFile(os.path.join(root, n), n, *label_take(n, index)) for n in names]
 
