@@ -217,6 +217,9 @@ DATASET:
     assert {r['subject'] for r in recordings['train']['recordings']} == {'01'}
     assert {r['subject'] for r in recordings['test']['recordings']} == {'09'}
     assert recordings['test']['recordings'][0]['name'].startswith('S9/09_')
+    # 60 frames a take, 2 takes a class, 2 cameras.
+    assert recordings['test']['frames_by_subject_and_action'] == {
+        '09': {name: 240 for name in h36m.ACTIONS.values()}}
     model = str(next(run_dir.glob('Model_epoch*.params')))
     out = run_cli('test.py', '--dataset', bvh_folder, '--root', tmp_path, '--model', model,
                   '--figures', '2')

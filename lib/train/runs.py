@@ -132,15 +132,21 @@ RECORDINGS_FILE = 'recordings.json'
 
 
 def recordings_record(data):
-    """The recordings a run used and left out (lib.data.arrays data): for recordings.json."""
+    """The recordings a run used and left out (lib.data.arrays data), and its frames (all views)
+    per subject (performer) and action (motion class): for recordings.json."""
     used = sorted({tuple(int(v) for v in r) for r in data['ids'][:, :3]})
     names = {tuple(int(v) for v in r): str(n)
              for r, n in zip(data.get('rec_ids', []), data.get('rec_names', []))}
     subjects, actions = id_names(data)
+    pairs, counts = np.unique(data['ids'][:, :2], axis=0, return_counts=True)
+    frames_by = {}
+    for (s, a), n in zip(pairs.tolist(), counts.tolist()):
+        frames_by.setdefault(subjects.get(s, str(s)), {})[actions.get(a, str(a))] = n
     return {'recordings': [{'subject': subjects.get(s, s), 'action': actions.get(a, a),
                             'subaction': u, 'name': names.get((s, a, u), '')}
                            for s, a, u in used],
-            'frames': int(len(data['ids'])), 'left_out': data.get('left_out', [])}
+            'frames': int(len(data['ids'])), 'frames_by_subject_and_action': frames_by,
+            'left_out': data.get('left_out', [])}
 
 
 def log_path(root, run_dir):
