@@ -18,7 +18,7 @@ from lib.train import runs
 
 from lib.data import synthetic
 from lib.core.errors import PoseError
-from tests.conftest import ROOT, TINY_NET, run_cli, write_yaml
+from tests.conftest import ROOT, run_cli, write_yaml
 
 FLIPS = 60
 

@@ -12,9 +12,8 @@ from lib.core.errors import PoseError
 from lib.infer.keypoint_files import read_keypoint_file
 from lib.infer.keypoint_values import natural_key
 from lib.codec import rescale_to_training
-from lib.core.layouts import LAYOUTS, to_h36m
+from lib.core.layouts import to_h36m
 from lib.infer.keypoints import prepare_track
-from lib.codec import load_stats
 from lib.infer.tracking import assign_tracks, ordered_frames
 from tests import keypoint_fixtures as fx
 from tests.conftest import run_cli
@@ -291,8 +290,8 @@ def test_infer_matches_test_py(tmp_path, trained_run):
     test = load_subjects(trained_run['data'], [9, 11])
     np.testing.assert_array_equal(saved['ids'], test['ids'])
     pick = np.array([0, 500, 1234, 2800])
-    path = fx.write(tmp_path / 'h36m.json', {'layout_name': 'h36m',
-                                             'keypoints': test['pose2d'][pick].tolist()})
+    fx.write(tmp_path / 'h36m.json', {'layout_name': 'h36m',
+                                      'keypoints': test['pose2d'][pick].tolist()})
     np.save(tmp_path / 'h36m.npy', test['pose2d'][pick])
     for name, fmt in (('h36m.json', 'auto'), ('h36m.npy', 'h36m')):
         out = tmp_path / ('out_%s.json' % name.replace('.', '_'))
