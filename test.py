@@ -28,7 +28,7 @@ from lib.core.errors import PoseError
 from lib.core.files import atomic_path, check_output, write_json, write_text
 from lib.core.progress import file_progress
 from lib.data.arrays import every_nth, id_names
-from lib.data.dataset import cache_folder, cameras_file, load_split, split_label
+from lib.data.dataset import MOCAP, cache_folder, cameras_file, load_split, split_label
 from lib.eval import runstats
 from lib.eval.evaluation import ground_truth_poses
 from lib.eval.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
@@ -160,7 +160,7 @@ def cameras_used(dataset_cfg, dataset_root):
     """Where the test cameras came from, for results.json."""
     if dataset_cfg.source == 'annot':
         return 'the annotation files'
-    if dataset_cfg.source == 'mocap' and dataset_cfg.mocap_cameras == 'random':
+    if dataset_cfg.source == MOCAP and dataset_cfg.mocap_cameras == 'random':
         return 'virtual: %d random cameras a take' % dataset_cfg.mocap_views
     return cameras_file(dataset_cfg.cameras, dataset_root)
 

@@ -10,6 +10,8 @@ import numpy as np
 SUBJECTS = (1, 5, 6, 7, 8, 9, 11)
 # The kinds of Human3.6M files the project reads (DATASET.source; lib.data reads them).
 SOURCES = ('annot', 'videopose3d', 'cdf', 'h5')
+# DATASET.source of a folder of motion capture (BVH, ASF/AMC, CMU exponential maps).
+MOCAP = 'mocap'
 SUBACTIONS = (1, 2)
 CAMERAS = (1, 2, 3, 4)
 # Human3.6M's camera ids, in the order of the cameras 1..4 of h36m_cameras.json.

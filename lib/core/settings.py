@@ -104,7 +104,7 @@ def _check_and_merge(base, update, where):
 
 CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'),
            'NETWORK.input_space': ('pixel', 'camera_free'), 'TRAIN.optimizer': ('adam',),
-           'DATASET.source': h36m.SOURCES + ('mocap',), 'DATASET.mocap_cameras': ('random', 'h36m')}
+           'DATASET.source': h36m.SOURCES + (h36m.MOCAP,), 'DATASET.mocap_cameras': ('random', 'h36m')}
 # The type of the items of a list whose default is empty.
 LIST_ITEMS = {'DATASET.mocap_test': str}
 # Keys of earlier versions that are no longer settings: accepted with the one value they could

@@ -13,7 +13,7 @@ import os
 from easydict import EasyDict
 
 from lib.core.errors import PoseError
-from lib.core.h36m import SOURCES
+from lib.core.h36m import MOCAP, SOURCES
 from lib.data import detections, mocap_folder, world
 from lib.data.annotation import list_sources, parse_subjects
 from lib.data.arrays import h36m_names
@@ -23,7 +23,6 @@ from lib.data.cameras import DEFAULT_CAMERAS
 __all__ = ['SOURCES', 'MOCAP', 'load_split', 'split_label', 'load_dataset', 'load_subjects',
            'cameras_file', 'cache_folder']
 
-MOCAP = 'mocap'       # DATASET.source of a folder of motion capture (BVH, ASF/AMC)
 SPLITS = ('train', 'test')
 
 
@@ -57,10 +56,12 @@ def load_split(dataset_root, split, dataset_cfg, cache_dir=None, progress=None, 
     options = {'source': MOCAP, 'split': split, 'test': sorted(dataset_cfg.mocap_test),
                'cameras': kind, 'views': dataset_cfg.mocap_views, 'camera_file': cameras_path,
                'distortion': bool(dataset_cfg.distortion)}
-    paths = mocap_folder.mocap_files(dataset_root) + ([cameras_path] if cameras_path else [])
+    takes = mocap_folder.list_takes(dataset_root)     # listed once: for the key and the arrays
+    paths = (mocap_folder.mocap_files(dataset_root, takes)
+             + ([cameras_path] if cameras_path else []))
     return cached(cache_dir, paths, options,
-                  lambda: mocap_folder.load_mocap(dataset_root, split, dataset_cfg, cameras_path,
-                                                  progress),
+                  lambda: mocap_folder.load_mocap(dataset_root, takes, split, dataset_cfg,
+                                                  cameras_path, progress),
                   '%s (%s)' % (split_label(dataset_cfg, split), MOCAP))
 
 

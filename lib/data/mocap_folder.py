@@ -153,12 +153,12 @@ def _views(take, world, dataset_cfg, h36m_cams):
     return [(cam, moved) for cam in h36m_cams[subject]]
 
 
-def load_mocap(root, split, dataset_cfg, cameras_path, progress=None):
+def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
     """Arrays (lib.data.arrays, with rec_ids, rec_names and the names of the performers and
-    classes) of the `split` ('train' or 'test') of the motion-capture folder `root`, filmed by
-    the cameras of DATASET.mocap_cameras (Human3.6M's from `cameras_path`, or random ones).
-    A view with a joint nearer than 1 m to its camera is left out (data['left_out'])."""
-    takes = list_takes(root)
+    classes) of the `split` ('train' or 'test') of the motion-capture folder `root` whose
+    takes are `takes` (list_takes), filmed by the cameras of DATASET.mocap_cameras (Human3.6M's
+    from `cameras_path`, or random ones). A view with a joint nearer than 1 m to its camera is
+    left out (data['left_out'])."""
     performers = sorted({t.performer for t in takes})
     labels = sorted({t.label for t in takes})
     chosen = split_takes(takes, dataset_cfg.mocap_test, split)
@@ -197,8 +197,8 @@ def load_mocap(root, split, dataset_cfg, cameras_path, progress=None):
     return data
 
 
-def mocap_files(root):
+def mocap_files(root, takes):
     """The files the arrays depend on (for the cache key): every take and the index."""
     index = os.path.join(root, INDEX_FILE)
-    return [t.path for t in list_takes(root)] + ([index] if os.path.isfile(index) else [])
+    return [t.path for t in takes] + ([index] if os.path.isfile(index) else [])
 

@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 
 from lib.core import h36m  # noqa: E402
 from lib.core.files import atomic_path  # noqa: E402
+from lib.data.arrays import id_names  # noqa: E402
 
 LEFT_COLOUR, RIGHT_COLOUR, CENTRE_COLOUR = '#d62728', '#1f77b4', '#444444'
 
@@ -105,7 +106,7 @@ def frame_label(row, names=None):
     """'S9 Walking 1, camera 2, frame 10' of an ids row (N, 5); names as lib.data.arrays.id_names
     gives them (default Human3.6M's)."""
     s, a, u, c, f = (int(v) for v in row)
-    subjects, actions = names or ({}, h36m.ACTIONS)
+    subjects, actions = names or id_names({})
     return '%s %s %d, camera %d, frame %d' % (subjects.get(s, 'S%d' % s),
                                               actions.get(a, 'action %d' % a), u, c, f)
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from lib.core import h36m
 from lib.core.settings import to_plain
+from lib.data.arrays import id_names
 from lib.eval.metrics import by_action, by_group, frame_counts
 
 CONVENTION = ('Protocol #1 (MPJPE) is averaged over 17 joints with the root counted as zero '
@@ -54,7 +55,7 @@ def summarize(errors, ids, every=1, names=None):
     per action (with Average and All frames), per subject and per camera; frame counts; per
     joint; per axis. names: ({subject id: name}, {action id: name}) (lib.data.arrays.id_names;
     default Human3.6M's)."""
-    subjects, actions = names or ({s: 'S%d' % s for s in h36m.SUBJECTS}, h36m.ACTIONS)
+    subjects, actions = names or id_names({})
     out = {}
     for key, err, _, _, factor in MEASURES:
         out[key] = {k: float(v) * factor
@@ -107,7 +108,7 @@ def format_table(results):
 def trained_on(dataset_cfg):
     """The test subjects of config section DATASET that are also trained on, sorted (none for a
     motion-capture folder, whose test performers are never trained on)."""
-    if dataset_cfg.source == 'mocap':
+    if dataset_cfg.source == h36m.MOCAP:
         return []
     return sorted(set(dataset_cfg.test_subjects) & set(dataset_cfg.train_subjects))
 
