@@ -5,7 +5,9 @@ import numpy as np
 from easydict import EasyDict
 
 from config import default_config
-from lib.model.network import LiftingNetwork, build_network
+from mxnet.gluon import nn
+
+from lib.model.network import ChannelMajorBatchNorm, LiftingNetwork, build_network
 from lib.eval.prediction import predict, predict_poses
 from lib.train.loop import (DeviceData, Training, learning_rate, make_trainer, set_seed,
                             train_epoch)
@@ -43,8 +45,9 @@ def test_hybridized_network_matches_imperative():
 
 
 def _train_cfg(**kw):
-    cfg = EasyDict(lr=1e-3, decay_rate=0.96, decay_steps=100000, decay_staircase=True,
-                   shuffle=False, optimizer='adam')
+    cfg = EasyDict(default_config().TRAIN)
+    cfg.update(lr=1e-3, decay_rate=0.96, decay_steps=100000, decay_staircase=True,
+               shuffle=False, optimizer='adam')
     cfg.update(kw)
     return cfg
 
@@ -277,3 +280,72 @@ def test_folded_predictions_in_mm():
     got = predict_poses(folded, pose2d, stats, mx.cpu(), 128)
     assert np.abs(want).max() > 100
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-3)
+
+
+@pytest.mark.parametrize('batch', [1, 5, 64, 300])
+@pytest.mark.parametrize('global_stats', [False, True])
+def test_channel_major_batchnorm_equals_mxnet_batchnorm(batch, global_stats):
+    """The fast BatchNorm gives nn.BatchNorm's outputs, gradients and running statistics, in
+    training and in inference mode."""
+    rng = np.random.default_rng(batch)
+    x = rng.normal(3.0, 2.0, (batch, 48)).astype(np.float32)
+    dy = rng.normal(0.0, 1.0, (batch, 48)).astype(np.float32)
+    gamma, beta = rng.uniform(0.5, 1.5, 48), rng.normal(0, 1, 48)
+    results = []
+    for cls in (nn.BatchNorm, ChannelMajorBatchNorm):
+        bn = cls(momentum=0.9, epsilon=1e-5, use_global_stats=global_stats, in_channels=48)
+        bn.initialize()
+        bn.gamma.set_data(mx.nd.array(gamma))
+        bn.beta.set_data(mx.nd.array(beta))
+        bn.running_mean.set_data(mx.nd.array(np.linspace(-1, 1, 48)))
+        bn.running_var.set_data(mx.nd.array(np.linspace(0.5, 2, 48)))
+        bn.hybridize()
+        data = mx.nd.array(x)
+        data.attach_grad()
+        with mx.autograd.record():
+            y = bn(data)
+        y.backward(mx.nd.array(dy))
+        results.append([y.asnumpy(), data.grad.asnumpy(), bn.gamma.grad().asnumpy(),
+                        bn.beta.grad().asnumpy(), bn.running_mean.data().asnumpy(),
+                        bn.running_var.data().asnumpy(), bn(mx.nd.array(x)).asnumpy()])
+    for reference, fast in zip(*results):
+        np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=2e-5)
+    assert not np.allclose(results[0][0], x)           # it did normalise
+
+
+def test_channel_major_network_trains_as_the_mxnet_batchnorm_one():
+    """Several Adam steps (dropout included, same random draws) from the same start give the
+    same parameters. A Linear layer followed by BatchNorm has a bias whose gradient is zero in
+    exact arithmetic (the batch mean is subtracted), so Adam moves it by rounding noise, up to
+    the learning rate a step, in either implementation; those biases and the running means
+    they enter are held to that bound, everything else to float32 rounding."""
+    steps, lr = 5, 1e-3
+    nets, trainers = [], []
+    for cls in (nn.BatchNorm, ChannelMajorBatchNorm):
+        net = LiftingNetwork(linear_size=64, batchnorm=cls)
+        net.initialize(mx.init.MSRAPrelu())
+        nets.append(net)
+    _copy_params(nets[0], nets[1])
+    start = nets[1].dense_layers()[1].weight.data().asnumpy()
+    for net in nets:
+        net.hybridize(static_alloc=True, static_shape=True)
+        trainers.append(mx.gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': lr}))
+    rng = np.random.default_rng(0)
+    for step in range(steps):
+        x = mx.nd.array(rng.normal(size=(32, 32)))
+        y = mx.nd.array(rng.normal(size=(32, 48)))
+        for net, trainer in zip(nets, trainers):
+            mx.random.seed(step)                     # the same dropout masks
+            with mx.autograd.record():
+                loss = mx.nd.mean(mx.nd.square(net(x) - y))
+            loss.backward()
+            trainer.step(32)
+    noisy = {b.bias.name for b in nets[0].dense_layers()[:-1]}
+    noisy |= {b.running_mean.name for b in nets[0].batchnorm_layers()}
+    pairs = zip(sorted(nets[0].collect_params().items()), sorted(nets[1].collect_params().items()))
+    for (name, reference), (_, fast) in pairs:
+        atol = 2 * lr * steps if name in noisy else 1e-5
+        np.testing.assert_allclose(fast.data().asnumpy(), reference.data().asnumpy(), rtol=1e-4,
+                                   atol=atol, err_msg=name)
+    moved = nets[1].dense_layers()[1].weight.data().asnumpy() - start
+    assert np.abs(moved).max() > 2 * lr                  # the steps did train

@@ -27,7 +27,9 @@ def test_threads_default_to_the_available_cores_and_the_user_wins():
 LINES = [
     'parse annotation text', 'peak memory while parsing', 'read the cache',
     'read HDF5 (3D_positions) and project', 'read CDF (D3_Positions) and project',
-    'training, batch 64 x 1 device(s)', 'against the arithmetic bound',
+    'training, batch 64 x 1 device(s)', 'training, batch 1024 x 1 device(s)',
+    'one BatchNorm layer, batch 64', 'one BatchNorm layer, batch 1024',
+    'against the arithmetic bound', 'operators of an unhybridized step',
     'max-norm: paper recipe step', "rounds' paired ratios", 'evaluation, every protocol',
     'inference, batch', 'folded BatchNorm', 'the same at batch 256', 'oneDNN graph fusion',
     'ONNX export in onnxruntime',
