@@ -35,10 +35,15 @@ def default_config():
     cfg.TRAIN.batchsize = 64             # samples per device per step (seed: per GPU)
     cfg.TRAIN.optimizer = 'adam'         # only Adam, as in the paper and the seed
     cfg.TRAIN.lr = 0.001                 # initial learning rate
-    cfg.TRAIN.decay_rate = 0.96          # learning-rate decay factor ...
+    cfg.TRAIN.schedule = 'exponential'   # 'exponential' (decay_* below) or 'cosine' over the whole run
+    cfg.TRAIN.decay_rate = 0.96          # exponential: learning-rate decay factor ...
     cfg.TRAIN.decay_steps = 100000       # ... applied every this many steps
     cfg.TRAIN.decay_staircase = True     # True: step-wise decay (seed); False: continuous (TF code)
-    cfg.TRAIN.end_epoch = 200            # epochs to train
+    cfg.TRAIN.lr_floor = 0.0             # cosine: the last learning rate, as a fraction of lr
+    cfg.TRAIN.warmup_steps = 0           # the learning rate rises linearly from 0 over this many steps
+    cfg.TRAIN.frame_stride = 1           # an epoch takes every k-th training frame (offset changing per epoch)
+    cfg.TRAIN.end_epoch = 200            # epochs to train (with a time budget: at most)
+    cfg.TRAIN.time_budget = 0.0          # minutes of wall time for the whole run (0: none); see doc/usage.md
     cfg.TRAIN.checkpoints = 5            # checkpoints per run: every end_epoch/checkpoints epochs
     cfg.TRAIN.shuffle = True             # reshuffle the training set every epoch
     cfg.TRAIN.flip = False               # mirror a random half of each batch (neither paper nor seed)

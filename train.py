@@ -33,8 +33,9 @@ from lib.model.network import build_network, initialize_network, training_bytes
 from lib.train import resume as checkpoints
 from lib.train import runs
 from lib.train.augment import DeviceAugment
-from lib.train.loop import (DeviceData, Training, epoch_seed, learning_rate, make_trainer,
-                            set_seed, train_epoch)
+from lib.train.budget import EPOCH_OVERHEAD_S, TimeBudget, probe_step_seconds
+from lib.train.loop import (DeviceData, Training, epoch_seed, epoch_steps, learning_rate,
+                            make_trainer, run_steps, set_seed, stride_offset, train_epoch)
 
 log = logging.getLogger('train')
 
@@ -150,7 +151,7 @@ def describe_data(cfg, run_dir, train, test, resume, contexts):
 def build_training(cfg, contexts, train, stats, resume):
     """The Training (network, trainer, the training set resident on every device, its
     augmentation), initialised or restored from the checkpoint; with the progress so far:
-    (first epoch, step, curves, elapsed seconds)."""
+    (first epoch, step, curves, elapsed seconds, planned epochs or None: not yet planned)."""
     net = build_network(cfg.NETWORK)
     initialize_network(net, cfg.NETWORK, contexts)
     if cfg.NETWORK.hybrid:
@@ -166,17 +167,40 @@ def build_training(cfg, contexts, train, stats, resume):
     training = Training(net, trainer, data, cfg.TRAIN,
                         augment=augment if augment.active() else None)
     if not resume:
-        return training, (1, 0, [], 0.0)
+        return training, (1, 0, [], 0.0, None)
     checkpoints.load_checkpoint_weights(net, trainer, resume, contexts)
-    return training, (resume['epoch'] + 1, resume['step'], resume['curves'], resume['elapsed'])
+    return training, (resume['epoch'] + 1, resume['step'], resume['curves'], resume['elapsed'],
+                      resume.get('planned_epochs', cfg.TRAIN.end_epoch))
+
+
+def plan_epochs(cfg, training, test, stats, budget, start):
+    """How many epochs the run will train: TRAIN.end_epoch, or under a time budget as many as
+    fit in what is left of it (at least one), from a timed probe of the training step and one
+    timed evaluation (whose error, before any training, is logged)."""
+    if not budget.active:
+        return cfg.TRAIN.end_epoch
+    step_s = probe_step_seconds(training, cfg.NETWORK)
+    start = time.time()
+    errors, _ = evaluate(training.net, test, stats, training.data.contexts[0], cfg.TEST,
+                         input_space(cfg.NETWORK))
+    test_s = time.time() - start
+    steps = epoch_steps(training.data.size, training.batch, cfg.TRAIN.frame_stride, 0)
+    epoch_s = steps * step_s + test_s + EPOCH_OVERHEAD_S
+    elapsed = time.time() - start
+    planned = budget.epochs_that_fit(elapsed, epoch_s, cfg.TRAIN.end_epoch)
+    log.info('time budget %.1f min: %.1f min left; a step takes %.1f ms, the test %.1f s, an '
+             'epoch about %.1f s: %d epoch(s) planned (TRAIN.end_epoch %d); test Protocol#1 '
+             'before training %.1f mm', budget.seconds / 60, budget.left(elapsed) / 60,
+             1000 * step_s, test_s, epoch_s, planned, cfg.TRAIN.end_epoch,
+             float(errors['p1'].mean()))
+    return planned
 
 
 def finish_epoch(args, cfg, run_dir, log_file, training, epoch, progress):
     """After an epoch: the curves, a checkpoint when due, and the resume checkpoint."""
-    step, curves, start = progress
+    step, curves, start, end = progress
     write_text(format_curves_csv(curves), os.path.join(run_dir, 'curves.csv'))
     save_figure(curves_figure(curves), os.path.join(run_dir, 'curves.png'))
-    end = cfg.TRAIN.end_epoch
     if epoch % max(1, end // max(1, cfg.TRAIN.checkpoints)) == 0 or epoch == 1:
         path = os.path.join(run_dir, runs.checkpoint_name(epoch, final=False))
         runs.save_parameters(training.net, path)
@@ -184,40 +208,72 @@ def finish_epoch(args, cfg, run_dir, log_file, training, epoch, progress):
     if epoch < end:
         checkpoints.save_checkpoint(training.net, training.trainer, run_dir, cfg, {
             'epoch': epoch, 'step': step, 'curves': curves, 'elapsed': time.time() - start,
-            'devices': len(training.data.contexts), 'log_file': log_file,
+            'planned_epochs': end, 'devices': len(training.data.contexts), 'log_file': log_file,
             'threads': threads.thread_count(), 'dataset': os.path.abspath(args.dataset)})
 
 
-def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress):
-    """Every epoch left: train, evaluate on the test set, log, write curves and checkpoints."""
-    first, step, curves, elapsed = progress
-    start, end = time.time() - elapsed, cfg.TRAIN.end_epoch
-    for epoch in range(first, end + 1):
+def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress, clock):
+    """Every epoch left: train, evaluate on the test set, log, write curves and checkpoints.
+    `clock`: time.time() when this command started. Returns the last epoch trained."""
+    first, step, curves, elapsed, planned = progress
+    start = clock - elapsed                      # the run's clock, carried over a resume
+    budget = TimeBudget(cfg.TRAIN.time_budget)
+    if planned is None:
+        planned = plan_epochs(cfg, training, test, stats, budget, start)
+    stride, seed = cfg.TRAIN.frame_stride, cfg.TRAIN.seed
+    training.total_steps = run_steps(training.data.size, training.batch, stride, seed, planned)
+    epoch, loop_start = first - 1, time.time()
+    while epoch < planned:
+        if budget.active and epoch >= first:
+            # Re-planned before every epoch from the epochs timed so far (the probe misses
+            # the per-epoch files and a machine that slows down): the schedule is laid over
+            # the epochs that still fit, and the run ends when the next one would not.
+            spent = time.time() - start
+            per_epoch = (time.time() - loop_start) / (epoch - first + 1)
+            fit = min(epoch + budget.epochs_left(spent, per_epoch), cfg.TRAIN.end_epoch)
+            if fit <= epoch:
+                log.warning('time budget: stopping after epoch %d (%.1f of %.1f min spent, an '
+                            'epoch takes %.1f s)', epoch, spent / 60, budget.seconds / 60,
+                            per_epoch)
+                break
+            if fit != planned:
+                log.info('time budget: an epoch takes %.1f s, %.1f min left: %d epochs now '
+                         'planned instead of %d', per_epoch, budget.left(spent) / 60, fit, planned)
+                planned = fit
+                training.total_steps = run_steps(training.data.size, training.batch, stride,
+                                                 seed, planned)
+        epoch += 1
         # Every epoch's randomness (order, dropout, noise, flips) follows from (seed, epoch),
         # so a resumed run draws what the uninterrupted run would have drawn.
-        rng = set_seed(epoch_seed(cfg.TRAIN.seed, epoch))
-        loss, step = train_epoch(training, rng, step, desc='epoch %d/%d' % (epoch, end))
+        rng = set_seed(epoch_seed(seed, epoch))
+        desc = 'epoch %d/%d' % (epoch, planned)
+        if budget.active:
+            desc += ' (%.1f min left)' % (budget.left(time.time() - start) / 60)
+        loss, step = train_epoch(training, rng, step, desc=desc,
+                                 offset=stride_offset(seed, epoch, stride))
         errors, _ = evaluate(training.net, test, stats, training.data.contexts[0], cfg.TEST,
                              input_space(cfg.NETWORK))
         p1 = by_action(errors['p1'], test['ids'][:, 1], id_names(test)[1])
-        lr = learning_rate(step, cfg.TRAIN)
+        lr = learning_rate(step, cfg.TRAIN, training.total_steps)
         log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '
-                 'actions %.1f)', epoch, end, step, lr, loss, p1['All frames'], p1['Average'])
+                 'actions %.1f)', epoch, planned, step, lr, loss, p1['All frames'], p1['Average'])
         curves.append({'epoch': epoch, 'step': step, 'lr': lr, 'loss': loss,
                        'test_p1': p1['All frames'], 'test_p1_average': p1['Average'],
                        'seconds': time.time() - start})
-        finish_epoch(args, cfg, run_dir, log_file, training, epoch, (step, curves, start))
+        finish_epoch(args, cfg, run_dir, log_file, training, epoch, (step, curves, start, planned))
+    return epoch
 
 
 def main():
+    clock = time.time()
     args = parse_args()
     cfg, resume_dir = resolve_config(args)
     contexts = contexts_from_arg(args.gpu)
     check_memory(cfg, contexts)
     check_dataset_root(args.dataset)
     lock = runs.lock_run_dir(resume_dir) if resume_dir else None
-    resume = (checkpoints.read_checkpoint(resume_dir, cfg, len(contexts), args.dataset)
-              if resume_dir else None)
+    resume = (checkpoints.read_checkpoint(resume_dir, cfg, len(contexts), args.dataset,
+                                          default_config()) if resume_dir else None)
     setup_logging(None, args.debug)
     set_seed(cfg.TRAIN.seed)
     train, test = read_data(args, cfg, len(contexts))
@@ -228,8 +284,8 @@ def main():
     log.info('train frames %d (%s), test frames %d (%s)', training.data.size,
              split_label(cfg.DATASET, 'train'), len(test['ids']), split_label(cfg.DATASET, 'test'))
     del train
-    train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress)
-    final = os.path.join(run_dir, runs.checkpoint_name(cfg.TRAIN.end_epoch, final=True))
+    last = train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress, clock)
+    final = os.path.join(run_dir, runs.checkpoint_name(last, final=True))
     runs.save_parameters(training.net, final)
     checkpoints.clear_checkpoint(run_dir)
     log.info('wrote final model %s', final)

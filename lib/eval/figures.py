@@ -158,6 +158,28 @@ def curves_figure(rows):
     return fig
 
 
+def time_to_accuracy_figure(groups, reference_error=None):
+    """Test Protocol #1 against wall time: `groups` {label: [rows of one run's curves.csv]},
+    one colour a label and one line a run; the reference error as a dashed line."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for k, (label, runs) in enumerate(groups.items()):
+        colour = 'C%d' % k
+        for i, rows in enumerate(runs):
+            ax.plot([r['seconds'] / 60 for r in rows], [r['test_p1'] for r in rows], '-o',
+                    ms=2.5, color=colour, alpha=0.8, label=label if i == 0 else None)
+    if reference_error is not None:
+        ax.axhline(reference_error, color='0.4', ls='--', lw=1,
+                   label='reference %.1f mm' % reference_error)
+    ax.set_xlabel('wall time (minutes, from the start of train.py)')
+    ax.set_ylabel('test Protocol #1 (mm)')
+    ax.set_yscale('log')
+    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.grid(alpha=0.3, which='both')
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 def save_figure(fig, path, dpi=100):
     """Write the figure as PNG under a temporary name, rename, and close it."""
     try:

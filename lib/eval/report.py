@@ -6,6 +6,7 @@ import json
 import numpy as np
 
 from lib.core import h36m
+from lib.core.errors import PoseError
 from lib.core.settings import to_plain
 from lib.data.arrays import id_names
 from lib.eval.metrics import by_action, by_group, frame_counts
@@ -205,6 +206,30 @@ def format_markdown(results, title, test_2d='gt'):
 
 
 CURVE_FIELDS = ('epoch', 'step', 'lr', 'loss', 'test_p1', 'test_p1_average', 'seconds')
+
+
+def read_curves_csv(path):
+    """The rows of a run's curves.csv as dicts of CURVE_FIELDS (numbers); a PoseError naming
+    the file and line for anything else."""
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise PoseError('%s: cannot read training curves (%s)' % (path, e.strerror))
+    if not lines or lines[0].split(',') != list(CURVE_FIELDS):
+        raise PoseError('%s: line 1: expected the header %s' % (path, ','.join(CURVE_FIELDS)))
+    rows = []
+    for number, line in enumerate(lines[1:], 2):
+        values = line.split(',')
+        try:
+            numbers = [float(v) for v in values]
+        except ValueError:
+            numbers = []
+        if len(numbers) != len(CURVE_FIELDS) or not all(np.isfinite(numbers)):
+            raise PoseError('%s: line %d: expected %d finite numbers, got %r'
+                            % (path, number, len(CURVE_FIELDS), line[:80]))
+        rows.append(dict(zip(CURVE_FIELDS, numbers)))
+    return rows
 
 
 def format_curves_csv(rows):

@@ -23,12 +23,53 @@ def epoch_seed(seed, epoch):
     return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
 
 
-def learning_rate(step, train_cfg):
-    """lr * decay_rate ** (step / decay_steps), floored to whole periods when staircase."""
-    periods = step / train_cfg.decay_steps
-    if train_cfg.decay_staircase:
-        periods = np.floor(periods)
-    return train_cfg.lr * train_cfg.decay_rate ** periods
+def learning_rate(step, train_cfg, total_steps=None):
+    """The learning rate of step `step` (counted from 0) of a run of `total_steps` steps.
+
+    TRAIN.schedule 'exponential': lr * decay_rate ** (step / decay_steps), floored to whole
+    periods when decay_staircase (the paper's and the seed's; total_steps unused). 'cosine':
+    from lr down to lr * lr_floor along half a cosine over the run's total_steps, then flat.
+    Either is multiplied by (step + 1) / warmup_steps over the first warmup_steps steps."""
+    if train_cfg.schedule == 'cosine':
+        if not total_steps:
+            raise ValueError('the cosine schedule needs the run\'s total steps')
+        done = min(step / total_steps, 1.0)
+        floor = train_cfg.lr_floor
+        rate = train_cfg.lr * (floor + (1 - floor) * 0.5 * (1 + np.cos(np.pi * done)))
+    else:
+        periods = step / train_cfg.decay_steps
+        if train_cfg.decay_staircase:
+            periods = np.floor(periods)
+        rate = train_cfg.lr * train_cfg.decay_rate ** periods
+    if step < train_cfg.warmup_steps:
+        rate *= (step + 1) / train_cfg.warmup_steps
+    return float(rate)
+
+
+def stride_offset(seed, epoch, stride):
+    """The first frame (0 <= offset < stride) of epoch `epoch` (from 1) when an epoch takes every
+    stride-th frame: the offsets of epochs 1..stride, stride+1..2 stride, ... are each a
+    permutation of 0..stride-1 drawn from (seed, cycle), so every frame is trained on once in
+    every `stride` epochs, in an order that differs between cycles."""
+    cycle, k = divmod(epoch - 1, stride)
+    order = np.random.default_rng(np.random.SeedSequence([seed, cycle, stride])).permutation(stride)
+    return int(order[k])
+
+
+def epoch_frames(size, stride, offset):
+    """The indices of the training frames of one epoch: every stride-th from offset."""
+    return np.arange(offset, size, stride)
+
+
+def epoch_steps(size, batch, stride, offset):
+    """How many full batches one epoch (epoch_frames) makes."""
+    return len(range(offset, size, stride)) // batch
+
+
+def run_steps(size, batch, stride, seed, epochs):
+    """The steps of epochs 1..epochs together (each epoch's frame offset from stride_offset)."""
+    return sum(epoch_steps(size, batch, stride, stride_offset(seed, e, stride))
+               for e in range(1, epochs + 1))
 
 
 def make_trainer(net, train_cfg):
@@ -60,16 +101,38 @@ class Training:
     """What an epoch works on: the network `net` and its `trainer`, the training set `data` on
     the devices (DeviceData), the TRAIN config section `train_cfg`, the batch per device
     (default TRAIN.batchsize) and `augment`, a function (x, y, cx) -> (x, y) on the device
-    (lib.train.augment.DeviceAugment) or None."""
+    (lib.train.augment.DeviceAugment) or None, and `total_steps`, the steps of the whole run
+    (for schedules laid over it; None for the exponential one)."""
 
-    def __init__(self, net, trainer, data, train_cfg, batch_per_device=None, augment=None):
+    def __init__(self, net, trainer, data, train_cfg, batch_per_device=None, augment=None,
+                 total_steps=None):
         self.net, self.trainer, self.data, self.train_cfg = net, trainer, data, train_cfg
         self.batch_per_device = batch_per_device or train_cfg.batchsize
         self.augment = augment
+        self.total_steps = total_steps
+
+    @property
+    def batch(self):
+        """Samples a step over all devices."""
+        return self.batch_per_device * len(self.data.contexts)
 
 
-def train_epoch(training, rng, step, desc='train'):
-    """One pass over the training set of `training` (a Training).
+def _gather(data, indices, augment):
+    """One batch on every device: the samples at `indices` (one index array a device) of the
+    DeviceData `data`, augmented when `augment` is given. Returns ([x], [y]) a device each."""
+    xs, ys = [], []
+    for (inputs, targets, cx), idx in zip(data.parts, indices):
+        x, y = mx.nd.take(inputs, idx), mx.nd.take(targets, idx)
+        if augment is not None:
+            x, y = augment(x, y, mx.nd.take(cx, idx))
+        xs.append(x)
+        ys.append(y)
+    return xs, ys
+
+
+def train_epoch(training, rng, step, desc='train', offset=0, limit=None):
+    """One pass over the training set of `training` (a Training): every TRAIN.frame_stride-th
+    frame from `offset` (all of them at the default stride 1), or its first `limit` batches.
 
     Each step takes batch_per_device samples on each device (gathered there by index from a
     permutation drawn with `rng`) and makes one Trainer step; the last partial batch is
@@ -84,8 +147,9 @@ def train_epoch(training, rng, step, desc='train'):
     batch_per_device, augment = training.batch_per_device, training.augment
     contexts = data.contexts
     batch = batch_per_device * len(contexts)
-    num_batches = data.size // batch
-    order = rng.permutation(data.size) if train_cfg.shuffle else np.arange(data.size)
+    frames = epoch_frames(data.size, train_cfg.frame_stride, offset)
+    num_batches = len(frames) // batch if limit is None else min(limit, len(frames) // batch)
+    order = rng.permutation(frames) if train_cfg.shuffle else frames
     # (batches, devices, per device) indices, one copy on each device.
     order = order[:num_batches * batch].reshape(num_batches, len(contexts), batch_per_device)
     order = [mx.nd.array(order[:, k], ctx=c, dtype='int64') for k, c in enumerate(contexts)]
@@ -93,15 +157,8 @@ def train_epoch(training, rng, step, desc='train'):
     bar = progress(total=num_batches * batch, desc=desc, unit='sample')
     start = time.time()
     for b in range(num_batches):
-        xs, ys = [], []
-        for k, (inputs, targets, cx) in enumerate(data.parts):
-            idx = order[k][b]
-            x, y = mx.nd.take(inputs, idx), mx.nd.take(targets, idx)
-            if augment is not None:
-                x, y = augment(x, y, mx.nd.take(cx, idx))
-            xs.append(x)
-            ys.append(y)
-        trainer.set_learning_rate(learning_rate(step, train_cfg))
+        xs, ys = _gather(data, [device_order[b] for device_order in order], augment)
+        trainer.set_learning_rate(learning_rate(step, train_cfg, training.total_steps))
         with autograd.record():
             losses = batch_losses(net, xs, ys)
         autograd.backward(losses)

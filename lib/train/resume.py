@@ -5,7 +5,8 @@ name, then a rename, its SHA-256 then recorded in checksums.json), so that a kil
 leaves either the previous complete checkpoint or the new one:
   params     the network's parameters (the bytes of Block.save_parameters)
   optimizer  the Trainer's state, Adam's moments included (the bytes of Trainer.save_states)
-  state      JSON: epoch, step, curves, elapsed seconds, devices, CPU threads, log file, dataset,
+  state      JSON: epoch, step, curves, elapsed seconds, planned epochs, devices, CPU threads,
+             log file, dataset,
              the resolved config, and the SHA-256 of the run's config and statistics files
 The random state needs no saving: every epoch's randomness is drawn from (seed, epoch).
 A run has no other resume file, so nothing a checkpoint says can point outside its folder.
@@ -19,12 +20,14 @@ import numpy as np
 from lib.core.errors import PoseError, error_reason
 from lib.core.files import atomic_path
 from lib.core.settings import to_plain
-from lib.train.runs import (CONFIG_FILE, STATS_FILE, check_finite, checkpoint_name,
+from lib.train.runs import (CONFIG_FILE, STATS_FILE, check_finite,
                             file_sha256, forget_checksums, record_checksum, verify_checksum)
 
 RESUME_FILE = 'resume.npz'
 FIELDS = {'epoch': int, 'step': int, 'curves': list, 'elapsed': (int, float), 'devices': int,
           'log_file': str, 'dataset': str, 'config': dict, 'files': dict}
+# Fields of later versions, absent from the checkpoints of earlier ones.
+OPTIONAL_FIELDS = {'planned_epochs': int}
 
 
 def write_checkpoint_file(path, params, optimizer, state):
@@ -56,15 +59,17 @@ def clear_checkpoint(run_dir):
     forget_checksums(run_dir, [RESUME_FILE])
 
 
-def read_checkpoint(run_dir, cfg, num_devices, dataset):
+def read_checkpoint(run_dir, cfg, num_devices, dataset, defaults=None):
     """The checkpoint of an unfinished run, checked: its checksum, every field's type, the
     epoch against the run's length, the config and files against the run's, the devices and
     the dataset against this call's. Returns the state dict with 'params' and 'optimizer' bytes."""
     path = os.path.join(run_dir, RESUME_FILE)
     if not os.path.isfile(path):
-        final = os.path.join(run_dir, checkpoint_name(cfg.TRAIN.end_epoch, final=True))
-        if os.path.isfile(final):
-            raise PoseError('--resume %s: the run already finished (%s exists)' % (run_dir, final))
+        finals = sorted(f for f in os.listdir(run_dir)
+                        if f.startswith('Model_epoch') and f.endswith('.params'))
+        if finals:
+            raise PoseError('--resume %s: the run already finished (%s exists)'
+                            % (run_dir, os.path.join(run_dir, finals[-1])))
         raise PoseError('--resume %s: no %s: no epoch of this run was saved (it stopped or failed '
                         'before its first epoch ended, or an earlier version wrote it); start it '
                         'again' % (run_dir, RESUME_FILE))
@@ -76,26 +81,48 @@ def read_checkpoint(run_dir, cfg, num_devices, dataset):
     except Exception as e:         # a damaged zip or JSON raises several kinds
         raise PoseError('%s: not a readable checkpoint (%s)' % (path, error_reason(e)))
     _check_fields(path, state)
-    _check_against_run(path, state, run_dir, cfg, num_devices, dataset)
+    _check_against_run(path, state, run_dir, cfg, num_devices, dataset, defaults)
     return dict(state, params=params, optimizer=optimizer)
 
 
 def _check_fields(path, state):
     if not isinstance(state, dict):
         raise PoseError('%s: expected a JSON object as its state' % path)
-    for key, kind in FIELDS.items():
+    for key, kind in list(FIELDS.items()) + list(OPTIONAL_FIELDS.items()):
         if key not in state:
+            if key in OPTIONAL_FIELDS:
+                continue
             raise PoseError('%s: field %s is missing' % (path, key))
         if not isinstance(state[key], kind) or isinstance(state[key], bool):
             raise PoseError('%s: field %s is %r, expected %s' % (
                 path, key, state[key], getattr(kind, '__name__', 'a number')))
 
 
-def _check_against_run(path, state, run_dir, cfg, num_devices, dataset):
+def same_config(saved, current, defaults):
+    """True when the plain config `saved` in a checkpoint is `current`, a key of a later version
+    missing from `saved` counting as equal when `current` holds its default (so that a run of an
+    earlier version resumes); `defaults` None: every key must be in both."""
+    defaults = json.loads(json.dumps(to_plain(defaults))) if defaults is not None else {}
+    for section, keys in current.items():
+        for key, value in keys.items():
+            if key in saved.get(section, {}):
+                if saved[section][key] != value:
+                    return False
+            elif value != defaults.get(section, {}).get(key, object()):
+                return False
+    return all(key in current.get(section, {}) for section, keys in saved.items() for key in keys)
+
+
+def _check_against_run(path, state, run_dir, cfg, num_devices, dataset, defaults):
     if not 1 <= state['epoch'] < cfg.TRAIN.end_epoch or state['step'] < 0:
         raise PoseError('%s: epoch %d / step %d out of range (the run has %d epochs)'
                         % (path, state['epoch'], state['step'], cfg.TRAIN.end_epoch))
-    if state['config'] != json.loads(json.dumps(to_plain(cfg))):
+    planned = state.get('planned_epochs', cfg.TRAIN.end_epoch)
+    if not state['epoch'] < planned <= cfg.TRAIN.end_epoch:
+        raise PoseError('%s: %d planned epochs, expected %d..%d (after epoch %d, TRAIN.end_epoch)'
+                        % (path, planned, state['epoch'] + 1, cfg.TRAIN.end_epoch,
+                           state['epoch']))
+    if not same_config(state['config'], json.loads(json.dumps(to_plain(cfg))), defaults):
         raise PoseError('%s: the run\'s %s differs from the config this checkpoint was trained '
                         'with' % (path, CONFIG_FILE))
     for name, digest in state['files'].items():
