@@ -1,7 +1,11 @@
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -18,6 +22,41 @@ def run_cli(*args, cwd=ROOT, timeout=600):
     """Run a project script with this interpreter; returns the CompletedProcess."""
     return subprocess.run([sys.executable] + [str(a) for a in args], cwd=cwd, timeout=timeout,
                           capture_output=True, text=True)
+
+
+def only_run(root):
+    """The one run folder under ROOT/output/model."""
+    runs = os.listdir(os.path.join(root, 'output', 'model'))
+    assert len(runs) == 1
+    return os.path.join(root, 'output', 'model', runs[0])
+
+
+def curves_without_seconds(run):
+    """curves.csv of a run as rows of strings, the wall-time column left out."""
+    return [l.split(',')[:-1] for l in open(os.path.join(run, 'curves.csv')).read().splitlines()]
+
+
+def start_training_and_kill_after(epoch, root, *args):
+    """Start train.py --root ROOT ARGS, wait until its resume.npz records `epoch` or later, and
+    kill it (SIGKILL). Returns that checkpoint's state (None if it never came)."""
+    proc = subprocess.Popen([sys.executable, 'train.py', '--root', str(root)]
+                            + [str(a) for a in args], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, state = time.time() + 300, None
+    while time.time() < deadline:
+        try:
+            with np.load(os.path.join(only_run(root), 'resume.npz')) as z:
+                state = json.loads(str(z['state']))
+        except (OSError, ValueError, AssertionError, KeyError, EOFError):
+            state = None
+        if state and state['epoch'] >= epoch:
+            break
+        time.sleep(0.05)
+    if state:
+        time.sleep(0.3)                  # somewhere inside the next epoch
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return state
 
 
 def write_yaml(path, text):

@@ -2,10 +2,6 @@
 time budget (planning, stopping, resuming) and their options' ranges."""
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
@@ -16,7 +12,8 @@ from lib.core.errors import PoseError
 from lib.train.budget import TimeBudget
 from lib.train.loop import (epoch_frames, epoch_steps, learning_rate, run_steps,
                             stride_offset)
-from tests.conftest import ROOT, run_cli, write_yaml
+from tests.conftest import (ROOT, curves_without_seconds, only_run, run_cli,
+                            start_training_and_kill_after, write_yaml)
 
 
 def _train_cfg(**kw):
@@ -123,28 +120,18 @@ TEST:
 """
 
 
-def _only_run(root):
-    runs = os.listdir(os.path.join(root, 'output', 'model'))
-    assert len(runs) == 1
-    return os.path.join(root, 'output', 'model', runs[0])
-
-
-def _curves(run):
-    return [l.split(',')[:-1] for l in open(os.path.join(run, 'curves.csv')).read().splitlines()]
-
-
 def test_budget_stops_cleanly_with_its_final_model(tmp_path, small_dataset):
     cfg = write_yaml(tmp_path / 'c.yaml', BUDGET_NET % (100000, 0.3))    # 18 s
     proc = run_cli('train.py', '--root', tmp_path, '--dataset', small_dataset, '--cfg', cfg)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    run = _only_run(tmp_path)
+    run = only_run(tmp_path)
     log = proc.stdout + proc.stderr
     assert 'time budget 0.3 min' in log and 'planned' in log
     finals = [f for f in os.listdir(run) if f.startswith('Model_epoch')]
     assert len(finals) == 1
     last = int(finals[0][len('Model_epoch'):-len('.params')])
     assert 1 <= last < 100000
-    assert [int(r[0]) for r in _curves(run)[1:]] == list(range(1, last + 1))
+    assert [int(r[0]) for r in curves_without_seconds(run)[1:]] == list(range(1, last + 1))
     assert not os.path.exists(os.path.join(run, 'resume.npz'))
     test = run_cli('test.py', '--root', tmp_path, '--dataset', small_dataset, '--model',
                    os.path.join(run, finals[0]))
@@ -158,38 +145,24 @@ def test_budgeted_run_killed_and_resumed_equals_the_uninterrupted_one(tmp_path, 
     ref = run_cli('train.py', '--root', tmp_path / 'ref', '--dataset', small_dataset, '--cfg', cfg)
     assert ref.returncode == 0, ref.stderr[-2000:]
     assert '5 epoch(s) planned' in ref.stdout + ref.stderr
-    reference = _curves(_only_run(tmp_path / 'ref'))
+    reference = curves_without_seconds(only_run(tmp_path / 'ref'))
     lrs = [float(r[2]) for r in reference[1:]]
     assert lrs == sorted(lrs, reverse=True) and lrs[-1] < 0.1 * lrs[0]   # cosine, to its end
 
     root = tmp_path / 'killed'
-    proc = subprocess.Popen([sys.executable, 'train.py', '--root', str(root), '--dataset',
-                             small_dataset, '--cfg', cfg], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline, state = time.time() + 300, None
-    while time.time() < deadline:
-        try:
-            with np.load(os.path.join(_only_run(root), 'resume.npz')) as z:
-                state = json.loads(str(z['state']))
-        except (OSError, ValueError, AssertionError, KeyError, EOFError):
-            state = None
-        if state and state['epoch'] >= 2:
-            break
-        time.sleep(0.05)
+    state = start_training_and_kill_after(2, root, '--dataset', small_dataset, '--cfg', cfg)
     assert state and state['planned_epochs'] == 5
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    run = _only_run(root)
+    run = only_run(root)
     resumed = run_cli('train.py', '--resume', run, '--dataset', small_dataset)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert 'planned' not in resumed.stdout + resumed.stderr        # the plan is the run's own
-    assert _curves(run) == reference
+    assert curves_without_seconds(run) == reference
     seconds = [float(l.split(',')[-1]) for l in open(os.path.join(run, 'curves.csv'))
                .read().splitlines()[1:]]
     assert seconds == sorted(seconds)                              # one clock across the kill
 
 
-def _write_curves(folder, rows):
+def _writecurves_without_seconds(folder, rows):
     os.makedirs(folder)
     lines = ['epoch,step,lr,loss,test_p1,test_p1_average,seconds']
     lines += ['%d,%d,0.001,0.5,%g,%g,%g' % (e, 10 * e, p1, p1, sec) for e, p1, sec in rows]
@@ -199,11 +172,11 @@ def _write_curves(folder, rows):
 
 
 def test_time_to_accuracy_table_and_figure(tmp_path):
-    ref = [_write_curves(tmp_path / 'r1', [(1, 80, 60), (2, 60, 120), (3, 50, 180)]),
-           _write_curves(tmp_path / 'r2', [(1, 82, 60), (2, 62, 120), (3, 52, 180)])]
-    fast = [_write_curves(tmp_path / 'f1', [(1, 70, 20), (2, 50, 36), (3, 40, 50)]),
-            _write_curves(tmp_path / 'f2', [(1, 75, 20), (2, 52, 30), (3, 45, 44)])]
-    slow = [_write_curves(tmp_path / 's1', [(1, 90, 100), (2, 70, 200)])]
+    ref = [_writecurves_without_seconds(tmp_path / 'r1', [(1, 80, 60), (2, 60, 120), (3, 50, 180)]),
+           _writecurves_without_seconds(tmp_path / 'r2', [(1, 82, 60), (2, 62, 120), (3, 52, 180)])]
+    fast = [_writecurves_without_seconds(tmp_path / 'f1', [(1, 70, 20), (2, 50, 36), (3, 40, 50)]),
+            _writecurves_without_seconds(tmp_path / 'f2', [(1, 75, 20), (2, 52, 30), (3, 45, 44)])]
+    slow = [_writecurves_without_seconds(tmp_path / 's1', [(1, 90, 100), (2, 70, 200)])]
     proc = run_cli('tools/time_to_accuracy.py', '--reference', 'default', *ref,
                    '--group', 'fast', *fast, '--group', 'slow', *slow,
                    '--figure', tmp_path / 'tta.png', '--table', tmp_path / 'tta.md')
@@ -216,7 +189,7 @@ def test_time_to_accuracy_table_and_figure(tmp_path):
     assert '| 0.67 (0.60..0.73) | 0.222 (0.200..0.244) |' in table
     assert '| slow | 1 |' in table and 'not reached' in table
     assert os.path.getsize(tmp_path / 'tta.png') > 10000
-    _write_curves(tmp_path / 'bad', [(1, 80, 60)])
+    _writecurves_without_seconds(tmp_path / 'bad', [(1, 80, 60)])
     with open(tmp_path / 'bad' / 'curves.csv', 'a') as f:
         f.write('2,20,0.001,0.5,nan,1,1\n')
     proc = run_cli('tools/time_to_accuracy.py', '--reference', 'x', tmp_path / 'bad')

@@ -2,10 +2,6 @@
 import errno
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
@@ -19,19 +15,10 @@ from lib.data import synthetic
 from lib.core.errors import PoseError
 from lib.infer.keypoint_files import read_keypoint_file
 from lib.infer.tracking import assign_tracks, ordered_frames
-from tests.conftest import ROOT, TINY_NET, run_cli, write_yaml
+from tests.conftest import (TINY_NET, curves_without_seconds, only_run, run_cli,
+                            start_training_and_kill_after, write_yaml)
 
 FUZZ_EXAMPLES = 300
-
-
-def _curves(run):
-    return [l.split(',')[:-1] for l in open(os.path.join(run, 'curves.csv')).read().splitlines()]
-
-
-def _only_run(root):
-    runs = os.listdir(os.path.join(root, 'output', 'model'))
-    assert len(runs) == 1
-    return os.path.join(root, 'output', 'model', runs[0])
 
 
 def test_kill_and_resume_continues_the_run(tmp_path, small_dataset):
@@ -39,36 +26,20 @@ def test_kill_and_resume_continues_the_run(tmp_path, small_dataset):
     # The uninterrupted run, for reference.
     ref = run_cli('train.py', '--root', tmp_path / 'ref', '--dataset', small_dataset, '--cfg', cfg)
     assert ref.returncode == 0, ref.stderr[-2000:]
-    reference = _curves(_only_run(tmp_path / 'ref'))
+    reference = curves_without_seconds(only_run(tmp_path / 'ref'))
 
     root = tmp_path / 'killed'
-    proc = subprocess.Popen([sys.executable, 'train.py', '--root', str(root), '--dataset',
-                             small_dataset, '--cfg', cfg], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    state = None
-    while time.time() < deadline:
-        try:
-            with np.load(os.path.join(_only_run(root), 'resume.npz')) as z:
-                state = json.loads(str(z['state']))
-        except (OSError, ValueError, AssertionError, KeyError, EOFError):
-            state = None
-        if state and state['epoch'] >= 2:
-            break
-        time.sleep(0.05)
+    state = start_training_and_kill_after(2, root, '--dataset', small_dataset, '--cfg', cfg)
     assert state, 'training never wrote its resume state'
-    time.sleep(0.3)                      # somewhere inside the next epoch
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    run = _only_run(root)
+    run = only_run(root)
     assert not os.path.exists(os.path.join(run, 'Model_epoch6.params'))
-    done = len(_curves(run)) - 1
+    done = len(curves_without_seconds(run)) - 1
     assert 2 <= done < 6
 
     resumed = run_cli('train.py', '--resume', run, '--dataset', small_dataset)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert 'resuming' in resumed.stdout
-    curves = _curves(run)
+    curves = curves_without_seconds(run)
     assert [int(r[0]) for r in curves[1:]] == [1, 2, 3, 4, 5, 6]
     # The loss curve continues where it stopped: the same numbers as the run never killed.
     assert curves == reference
