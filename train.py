@@ -176,23 +176,24 @@ def build_training(cfg, contexts, train, stats, resume):
 def plan_epochs(cfg, training, test, stats, budget, start):
     """How many epochs the run will train: TRAIN.end_epoch, or under a time budget as many as
     fit in what is left of it (at least one), from a timed probe of the training step and one
-    timed evaluation (whose error, before any training, is logged)."""
+    timed evaluation (whose error, before any training, is logged). `start`: time.time() when
+    the run's clock started."""
     if not budget.active:
         return cfg.TRAIN.end_epoch
     step_s = probe_step_seconds(training, cfg.NETWORK)
-    start = time.time()
+    test_start = time.time()
     errors, _ = evaluate(training.net, test, stats, training.data.contexts[0], cfg.TEST,
                          input_space(cfg.NETWORK))
-    test_s = time.time() - start
+    test_s = time.time() - test_start
     steps = epoch_steps(training.data.size, training.batch, cfg.TRAIN.frame_stride, 0)
     epoch_s = steps * step_s + test_s + EPOCH_OVERHEAD_S
     elapsed = time.time() - start
     planned = budget.epochs_that_fit(elapsed, epoch_s, cfg.TRAIN.end_epoch)
-    log.info('time budget %.1f min: %.1f min left; a step takes %.1f ms, the test %.1f s, an '
-             'epoch about %.1f s: %d epoch(s) planned (TRAIN.end_epoch %d); test Protocol#1 '
-             'before training %.1f mm', budget.seconds / 60, budget.left(elapsed) / 60,
-             1000 * step_s, test_s, epoch_s, planned, cfg.TRAIN.end_epoch,
-             float(errors['p1'].mean()))
+    log.info('time budget %.1f min: %.1f s spent reading and timing, %.1f min left; a step '
+             'takes %.1f ms, the test %.1f s, an epoch about %.1f s: %d epoch(s) planned '
+             '(TRAIN.end_epoch %d); test Protocol#1 before training %.1f mm', budget.seconds / 60,
+             elapsed, budget.left(elapsed) / 60, 1000 * step_s, test_s, epoch_s, planned,
+             cfg.TRAIN.end_epoch, float(errors['p1'].mean()))
     return planned
 
 

@@ -2,6 +2,7 @@
 time budget (planning, stopping, resuming) and their options' ranges."""
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -127,6 +128,9 @@ def test_budget_stops_cleanly_with_its_final_model(tmp_path, small_dataset):
     run = only_run(tmp_path)
     log = proc.stdout + proc.stderr
     assert 'time budget 0.3 min' in log and 'planned' in log
+    # The plan counts the time already spent (reading the data, the probe, the first test).
+    spent = float(re.search(r'time budget 0.3 min: ([\d.]+) s spent', log).group(1))
+    assert spent >= 1.0
     finals = [f for f in os.listdir(run) if f.startswith('Model_epoch')]
     assert len(finals) == 1
     last = int(finals[0][len('Model_epoch'):-len('.params')])
