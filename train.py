@@ -189,8 +189,8 @@ def plan_epochs(cfg, training, test, stats, budget, start):
     epoch_s = steps * step_s + test_s + EPOCH_OVERHEAD_S
     elapsed = time.time() - start
     planned = budget.epochs_that_fit(elapsed, epoch_s, cfg.TRAIN.end_epoch)
-    log.info('time budget %.1f min: %.1f s spent reading and timing, %.1f min left; a step '
-             'takes %.1f ms, the test %.1f s, an epoch about %.1f s: %d epoch(s) planned '
+    log.info('time budget %.1f min: %.2f s spent reading and timing, %.1f min left; a step '
+             'takes %.1f ms, the test %.2f s, an epoch about %.1f s: %d epoch(s) planned '
              '(TRAIN.end_epoch %d); test Protocol#1 before training %.1f mm', budget.seconds / 60,
              elapsed, budget.left(elapsed) / 60, 1000 * step_s, test_s, epoch_s, planned,
              cfg.TRAIN.end_epoch, float(errors['p1'].mean()))

@@ -171,9 +171,12 @@ RANGES['DATASET.test_subjects'] = RANGES['DATASET.train_subjects']
 
 
 def check_ranges(cfg):
-    """Raise PoseError naming the first key whose value is out of its range (RANGES)."""
+    """Raise PoseError naming the first key whose value is out of its range (RANGES). A key
+    that `cfg` does not hold (a run saved before the key existed) has nothing to check."""
     for name, (check, expected) in RANGES.items():
         section, key = name.split('.')
+        if key not in cfg[section]:
+            continue
         if not check(cfg[section][key]):
             raise PoseError('config key %s: expected %s, got %s'
                             % (name, expected, reprlib.repr(cfg[section][key])))
@@ -230,6 +233,6 @@ def read_config(path):
     cfg = EasyDict(raw)
     try:
         check_ranges(cfg)
-    except (PoseError, KeyError) as e:
+    except PoseError as e:
         raise PoseError('%s: %s' % (path, e))
     return cfg
