@@ -213,6 +213,27 @@ def finish_epoch(args, cfg, run_dir, log_file, training, epoch, progress):
             'threads': threads.thread_count(), 'dataset': os.path.abspath(args.dataset)})
 
 
+def lay_schedule(training, train_cfg, epochs):
+    """A schedule over the whole run (cosine) spans the steps of these epochs."""
+    training.total_steps = run_steps(training.data.size, training.batch, train_cfg.frame_stride,
+                                     train_cfg.seed, epochs)
+
+
+def replan(train_cfg, budget, planned, epoch, spent, per_epoch):
+    """Under a time budget, after epoch `epoch`: the epochs that still fit, at most
+    TRAIN.end_epoch, from the run's seconds `spent` and the seconds an epoch has taken so far
+    (the probe misses the files written after each epoch and a machine that slows down);
+    `epoch` itself when the next one does not fit (the run stops). Logged when it changes."""
+    fit = min(epoch + budget.epochs_left(spent, per_epoch), train_cfg.end_epoch)
+    if fit <= epoch:
+        log.warning('time budget: stopping after epoch %d (%.1f of %.1f min spent, an epoch '
+                    'takes %.1f s)', epoch, spent / 60, budget.seconds / 60, per_epoch)
+    elif fit != planned:
+        log.info('time budget: an epoch takes %.1f s, %.1f min left: %d epochs now planned '
+                 'instead of %d', per_epoch, budget.left(spent) / 60, fit, planned)
+    return max(fit, epoch)
+
+
 def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress, clock):
     """Every epoch left: train, evaluate on the test set, log, write curves and checkpoints.
     `clock`: time.time() when this command started. Returns the last epoch trained."""
@@ -222,27 +243,15 @@ def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress, 
     if planned is None:
         planned = plan_epochs(cfg, training, test, stats, budget, start)
     stride, seed = cfg.TRAIN.frame_stride, cfg.TRAIN.seed
-    training.total_steps = run_steps(training.data.size, training.batch, stride, seed, planned)
+    lay_schedule(training, cfg.TRAIN, planned)
     epoch, loop_start = first - 1, time.time()
     while epoch < planned:
         if budget.active and epoch >= first:
-            # Re-planned before every epoch from the epochs timed so far (the probe misses
-            # the per-epoch files and a machine that slows down): the schedule is laid over
-            # the epochs that still fit, and the run ends when the next one would not.
-            spent = time.time() - start
             per_epoch = (time.time() - loop_start) / (epoch - first + 1)
-            fit = min(epoch + budget.epochs_left(spent, per_epoch), cfg.TRAIN.end_epoch)
-            if fit <= epoch:
-                log.warning('time budget: stopping after epoch %d (%.1f of %.1f min spent, an '
-                            'epoch takes %.1f s)', epoch, spent / 60, budget.seconds / 60,
-                            per_epoch)
+            planned = replan(cfg.TRAIN, budget, planned, epoch, time.time() - start, per_epoch)
+            if planned <= epoch:
                 break
-            if fit != planned:
-                log.info('time budget: an epoch takes %.1f s, %.1f min left: %d epochs now '
-                         'planned instead of %d', per_epoch, budget.left(spent) / 60, fit, planned)
-                planned = fit
-                training.total_steps = run_steps(training.data.size, training.batch, stride,
-                                                 seed, planned)
+            lay_schedule(training, cfg.TRAIN, planned)
         epoch += 1
         # Every epoch's randomness (order, dropout, noise, flips) follows from (seed, epoch),
         # so a resumed run draws what the uninterrupted run would have drawn.

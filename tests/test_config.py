@@ -49,6 +49,14 @@ def test_yaml_overrides_and_roundtrip(tmp_path):
     ('TRAIN: 3\n', 'TRAIN: expected a mapping'),
     ('TRAIN: [\n', 'not valid YAML'),
     ('!!python/object:os.system {}\n', 'not valid YAML'),
+    # The fast recipe's options (tests/test_budget.py has their behaviour).
+    ('TRAIN:\n  schedule: linear\n', 'TRAIN.schedule: expected one of exponential, cosine'),
+    ('TRAIN:\n  lr_floor: 1.5\n', 'TRAIN.lr_floor: expected a finite number in'),
+    ('TRAIN:\n  warmup_steps: -1\n', 'TRAIN.warmup_steps: expected a finite number in'),
+    ('TRAIN:\n  warmup_steps: 2.5\n', 'TRAIN.warmup_steps: expected int'),
+    ('TRAIN:\n  frame_stride: 0\n', 'TRAIN.frame_stride: expected a finite number in'),
+    ('TRAIN:\n  time_budget: -5\n', 'TRAIN.time_budget: expected a finite number in'),
+    ('TRAIN:\n  time_budget: .nan\n', 'TRAIN.time_budget: expected a finite number in'),
 ])
 def test_bad_yaml_names_the_key(tmp_path, text, message):
     path = write_yaml(tmp_path / 'bad.yaml', text)

@@ -67,9 +67,14 @@ def epoch_steps(size, batch, stride, offset):
 
 
 def run_steps(size, batch, stride, seed, epochs):
-    """The steps of epochs 1..epochs together (each epoch's frame offset from stride_offset)."""
-    return sum(epoch_steps(size, batch, stride, stride_offset(seed, e, stride))
-               for e in range(1, epochs + 1))
+    """The steps of epochs 1..epochs together (each epoch's frame offset from stride_offset):
+    every whole cycle of `stride` epochs takes each offset once, so only the last, partial
+    cycle needs its offsets drawn."""
+    cycles, rest = divmod(epochs, stride)
+    per_cycle = sum(epoch_steps(size, batch, stride, offset) for offset in range(stride))
+    return cycles * per_cycle + sum(
+        epoch_steps(size, batch, stride, stride_offset(seed, e, stride))
+        for e in range(cycles * stride + 1, epochs + 1))
 
 
 def make_trainer(net, train_cfg):

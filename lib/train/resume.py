@@ -20,8 +20,9 @@ import numpy as np
 from lib.core.errors import PoseError, error_reason
 from lib.core.files import atomic_path
 from lib.core.settings import to_plain
-from lib.train.runs import (CONFIG_FILE, STATS_FILE, check_finite,
-                            file_sha256, forget_checksums, record_checksum, verify_checksum)
+from lib.train.runs import (CONFIG_FILE, STATS_FILE, check_finite, file_sha256,
+                            final_model_names, forget_checksums, record_checksum,
+                            verify_checksum)
 
 RESUME_FILE = 'resume.npz'
 FIELDS = {'epoch': int, 'step': int, 'curves': list, 'elapsed': (int, float), 'devices': int,
@@ -65,8 +66,7 @@ def read_checkpoint(run_dir, cfg, num_devices, dataset, defaults=None):
     the dataset against this call's. Returns the state dict with 'params' and 'optimizer' bytes."""
     path = os.path.join(run_dir, RESUME_FILE)
     if not os.path.isfile(path):
-        finals = sorted(f for f in os.listdir(run_dir)
-                        if f.startswith('Model_epoch') and f.endswith('.params'))
+        finals = final_model_names(run_dir)
         if finals:
             raise PoseError('--resume %s: the run already finished (%s exists)'
                             % (run_dir, os.path.join(run_dir, finals[-1])))

@@ -18,6 +18,7 @@ model it evaluates (lib.eval.report.results_stem).
 import fcntl
 import hashlib
 import os
+import re
 import time
 
 import mxnet as mx
@@ -49,8 +50,17 @@ def new_run_dir(root, name):
             raise PoseError('%s: cannot create the run folder (%s)' % (path, e.strerror))
 
 
+FINAL_PREFIX, CHECKPOINT_PREFIX = 'Model_epoch', 'Checkpoint_epoch'
+
+
 def checkpoint_name(epoch, final):
-    return ('Model_epoch%d.params' if final else 'Checkpoint_epoch%d.params') % epoch
+    return '%s%d.params' % (FINAL_PREFIX if final else CHECKPOINT_PREFIX, epoch)
+
+
+def final_model_names(run_dir):
+    """The final models (checkpoint_name(N, final=True)) in a run folder, by epoch."""
+    found = [re.fullmatch(FINAL_PREFIX + r'(\d+)\.params', f) for f in os.listdir(run_dir)]
+    return [m.group(0) for m in sorted(filter(None, found), key=lambda m: int(m.group(1)))]
 
 
 CHECKSUM_FILE = 'checksums.json'
