@@ -162,6 +162,9 @@ def cameras_used(dataset_cfg, dataset_root):
         return 'the annotation files'
     if dataset_cfg.source == MOCAP and dataset_cfg.mocap_cameras == 'random':
         return 'virtual: %d random cameras a take' % dataset_cfg.mocap_views
+    if dataset_cfg.source == MOCAP and dataset_cfg.mocap_cameras == 'mixed':
+        return ('virtual: %d random cameras a take and the four of %s'
+                % (dataset_cfg.mocap_views, cameras_file(dataset_cfg.cameras, dataset_root)))
     return cameras_file(dataset_cfg.cameras, dataset_root)
 
 

@@ -146,6 +146,15 @@ def test_the_mocap_source_gives_the_arrays_of_every_source(bvh_folder, tmp_path)
     # Human3.6M's four cameras instead.
     h36m_view = load_split(bvh_folder, 'test', mocap_cfg(mocap_cameras='h36m'))
     assert sorted(np.unique(h36m_view['ids'][:, 3])) == [1, 2, 3, 4]
+    # Both: Human3.6M's four as cameras 1-4, then the random ones as 5, 6, 7.
+    mixed = load_split(bvh_folder, 'test', mocap_cfg(mocap_cameras='mixed', mocap_views=3))
+    assert sorted(np.unique(mixed['ids'][:, 3])) == [1, 2, 3, 4, 5, 6, 7]
+    first_four = mixed['ids'][:, 3] <= 4
+    np.testing.assert_array_equal(mixed['pose2d'][first_four], h36m_view['pose2d'])
+    random_ids = mixed['ids'][~first_four].copy()
+    random_ids[:, 3] -= 4
+    np.testing.assert_array_equal(random_ids, test['ids'])
+    np.testing.assert_array_equal(mixed['pose2d'][~first_four], test['pose2d'])
 
 
 def test_the_camera_study_finds_each_views_focal_length(bvh_folder):

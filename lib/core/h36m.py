@@ -12,6 +12,9 @@ SUBJECTS = (1, 5, 6, 7, 8, 9, 11)
 SOURCES = ('annot', 'videopose3d', 'cdf', 'h5')
 # DATASET.source of a folder of motion capture (BVH, ASF/AMC, CMU exponential maps).
 MOCAP = 'mocap'
+# Its virtual cameras (DATASET.mocap_cameras; lib.data.virtual_cameras): random ones all
+# around, Human3.6M's four, or both.
+MOCAP_CAMERAS = ('random', 'h36m', 'mixed')
 SUBACTIONS = (1, 2)
 CAMERAS = (1, 2, 3, 4)
 # Human3.6M's camera ids, in the order of the cameras 1..4 of h36m_cameras.json.

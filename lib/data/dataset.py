@@ -52,7 +52,7 @@ def load_split(dataset_root, split, dataset_cfg, cache_dir=None, progress=None, 
         raise PoseError('DATASET.mocap_test is empty: name the performers to test on (the '
                         'folder\'s performers: doc/data.md, "Motion capture")')
     kind = dataset_cfg.mocap_cameras
-    cameras_path = cameras_file(dataset_cfg.cameras, dataset_root) if kind == 'h36m' else None
+    cameras_path = cameras_file(dataset_cfg.cameras, dataset_root) if kind != 'random' else None
     options = {'source': MOCAP, 'split': split, 'test': sorted(dataset_cfg.mocap_test),
                'cameras': kind, 'views': dataset_cfg.mocap_views, 'camera_file': cameras_path,
                'distortion': bool(dataset_cfg.distortion)}

@@ -144,13 +144,18 @@ def take_seed(name):
 
 
 def _views(take, world, dataset_cfg, h36m_cams):
-    """[(camera, world poses)] of one take for DATASET.mocap_cameras."""
-    if dataset_cfg.mocap_cameras == 'random':
-        return [(cam, world) for cam in random_cameras(world, dataset_cfg.mocap_views,
-                                                       take_seed(take.name))]
-    subject = sorted(h36m_cams)[take_seed(take.name) % len(h36m_cams)]
-    moved = centred(world)
-    return [(cam, moved) for cam in h36m_cams[subject]]
+    """[(camera, world poses)] of one take for DATASET.mocap_cameras: Human3.6M's four (of a
+    subject chosen by the take's name) first for 'h36m' and 'mixed', then the random ones for
+    'random' and 'mixed'."""
+    views = []
+    if dataset_cfg.mocap_cameras in ('h36m', 'mixed'):
+        subject = sorted(h36m_cams)[take_seed(take.name) % len(h36m_cams)]
+        moved = centred(world)
+        views += [(cam, moved) for cam in h36m_cams[subject]]
+    if dataset_cfg.mocap_cameras in ('random', 'mixed'):
+        views += [(cam, world) for cam in random_cameras(world, dataset_cfg.mocap_views,
+                                                         take_seed(take.name))]
+    return views
 
 
 def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
@@ -162,7 +167,7 @@ def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
     performers = sorted({t.performer for t in takes})
     labels = sorted({t.label for t in takes})
     chosen = split_takes(takes, dataset_cfg.mocap_test, split)
-    h36m_cams = load_cameras(cameras_path) if dataset_cfg.mocap_cameras == 'h36m' else None
+    h36m_cams = load_cameras(cameras_path) if cameras_path else None
     views, left_out, rec_ids, numbers = [], [], [], {}
     for take in (progress(chosen) if progress else chosen):
         world = read_take(take.path, rate=take.rate).poses

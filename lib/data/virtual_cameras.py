@@ -10,7 +10,6 @@ import numpy as np
 from lib.core.errors import PoseError
 from lib.data.cameras import project, world_to_camera
 
-KINDS = ('h36m', 'random')
 # Image sizes (width, height) of common cameras: Human3.6M's, HD and 4:3 webcams, a portrait phone.
 IMAGE_SIZES = ((1000, 1000), (1920, 1080), (1280, 720), (640, 480), (1080, 1920))
 FOCAL_PER_WIDTH = (0.6, 2.0)     # f / longer image side: wide phone lenses to a mild zoom
