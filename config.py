@@ -41,6 +41,7 @@ def default_config():
     cfg.TRAIN.decay_staircase = True     # True: step-wise decay (seed); False: continuous (TF code)
     cfg.TRAIN.lr_floor = 0.0             # cosine: the last learning rate, as a fraction of lr
     cfg.TRAIN.warmup_steps = 0           # the learning rate rises linearly from 0 over this many steps
+    cfg.TRAIN.bn_momentum_start = 0.0    # BatchNorm momentum of the first epoch, annealed to NETWORK.bn_momentum by the last (0: constant)
     cfg.TRAIN.frame_stride = 1           # an epoch takes every k-th training frame (offset changing per epoch)
     cfg.TRAIN.end_epoch = 200            # epochs to train (with a time budget: at most)
     cfg.TRAIN.time_budget = 0.0          # minutes of wall time for the whole run (0: none); see doc/usage.md
@@ -76,7 +77,7 @@ def dataset_defaults():
     cfg.DATASET.cache = True             # keep parsed arrays in ROOT/output/cache as .npz
     # Source 'mocap' (--dataset a folder of .bvh/.amc files; doc/data.md, "Motion capture"):
     cfg.DATASET.mocap_test = []          # performers held out for testing (the rest train); train/test_subjects are not used
-    cfg.DATASET.mocap_cameras = 'random' # 'random': cameras all around, varied lenses and image sizes; 'h36m': Human3.6M's four
+    cfg.DATASET.mocap_cameras = 'random' # 'random': cameras all around, varied lenses and image sizes; 'h36m': Human3.6M's four; 'mixed': both
     cfg.DATASET.mocap_views = 4          # random cameras per take
     return cfg.DATASET
 

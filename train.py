@@ -34,8 +34,9 @@ from lib.train import resume as checkpoints
 from lib.train import runs
 from lib.train.augment import DeviceAugment
 from lib.train.budget import EPOCH_OVERHEAD_S, TimeBudget, probe_step_seconds
-from lib.train.loop import (DeviceData, Training, epoch_seed, epoch_steps, learning_rate,
-                            make_trainer, run_steps, set_seed, stride_offset, train_epoch)
+from lib.train.loop import (DeviceData, Training, bn_momentum, epoch_seed, epoch_steps,
+                            learning_rate, make_trainer, run_steps, set_seed, stride_offset,
+                            train_epoch)
 
 log = logging.getLogger('train')
 
@@ -259,6 +260,9 @@ def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress, 
         desc = 'epoch %d/%d' % (epoch, planned)
         if budget.active:
             desc += ' (%.1f min left)' % (budget.left(time.time() - start) / 60)
+        if cfg.TRAIN.bn_momentum_start:
+            training.net.set_bn_momentum(bn_momentum(epoch, planned, cfg.TRAIN.bn_momentum_start,
+                                                     cfg.NETWORK.bn_momentum))
         loss, step = train_epoch(training, rng, step, desc=desc,
                                  offset=stride_offset(seed, epoch, stride))
         errors, _ = evaluate(training.net, test, stats, training.data.contexts[0], cfg.TEST,

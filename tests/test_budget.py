@@ -11,7 +11,7 @@ from easydict import EasyDict
 from config import default_config, load_configs
 from lib.train import runs
 from lib.train.budget import TimeBudget
-from lib.train.loop import (epoch_frames, epoch_steps, learning_rate, run_steps,
+from lib.train.loop import (bn_momentum, epoch_frames, epoch_steps, learning_rate, run_steps,
                             stride_offset)
 from tests.conftest import (ROOT, curves_without_seconds, only_run, run_cli,
                             start_training_and_kill_after, write_yaml)
@@ -35,6 +35,17 @@ def test_cosine_schedule_values():
     assert all(a >= b for a, b in zip(rates, rates[1:]))              # never rises
     with pytest.raises(ValueError, match='total steps'):
         learning_rate(0, cfg)
+
+
+def test_bn_momentum_is_annealed_geometrically_in_the_share_of_a_new_batch():
+    # From 0.9 (a tenth of each batch) to 0.999 (a thousandth) over 3 epochs: a hundredth in
+    # the middle one; a constant momentum when the start is 0.
+    assert [round(bn_momentum(e, 3, 0.9, 0.999), 9) for e in (1, 2, 3)] == [0.9, 0.99, 0.999]
+    assert bn_momentum(5, 3, 0.9, 0.999) == pytest.approx(0.999)     # past the plan: the end
+    assert bn_momentum(1, 1, 0.9, 0.99) == pytest.approx(0.9)
+    assert bn_momentum(2, 3, 0.0, 0.99) == 0.99
+    steps = [bn_momentum(e, 40, 0.9, 0.99) for e in range(1, 41)]
+    assert steps == sorted(steps) and len(set(steps)) == 40
 
 
 def test_warmup_rises_linearly_then_follows_the_schedule():
@@ -104,6 +115,7 @@ TRAIN:
   schedule: cosine
   warmup_steps: 20
   frame_stride: 2
+  bn_momentum_start: 0.5
 TEST:
   batchsize: 500
 """

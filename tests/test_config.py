@@ -55,6 +55,7 @@ def test_yaml_overrides_and_roundtrip(tmp_path):
     ('TRAIN:\n  warmup_steps: -1\n', 'TRAIN.warmup_steps: expected a finite number in'),
     ('TRAIN:\n  warmup_steps: 2.5\n', 'TRAIN.warmup_steps: expected int'),
     ('TRAIN:\n  frame_stride: 0\n', 'TRAIN.frame_stride: expected a finite number in'),
+    ('TRAIN:\n  bn_momentum_start: 1.0\n', 'TRAIN.bn_momentum_start: expected a finite number in'),
     ('TRAIN:\n  time_budget: -5\n', 'TRAIN.time_budget: expected a finite number in'),
     ('TRAIN:\n  time_budget: .nan\n', 'TRAIN.time_budget: expected a finite number in'),
 ])

@@ -349,3 +349,27 @@ def test_channel_major_network_trains_as_the_mxnet_batchnorm_one():
                                    atol=atol, err_msg=name)
     moved = nets[1].dense_layers()[1].weight.data().asnumpy() - start
     assert np.abs(moved).max() > 2 * lr                  # the steps did train
+
+
+@pytest.mark.parametrize('hybrid', [False, True])
+def test_set_bn_momentum_changes_the_running_average_of_the_next_batch(hybrid):
+    """A new momentum takes effect at the next training step, also in a hybridized network
+    whose graph was traced with the old one: running mean = m * before + (1 - m) * the
+    batch's mean."""
+    net = LiftingNetwork(linear_size=32, num_blocks=1, dropout=0.0, bn_momentum=0.9)
+    net.initialize(mx.init.Xavier())
+    if hybrid:
+        net.hybridize(static_alloc=True, static_shape=True)
+    rng = np.random.default_rng(0)
+    x = mx.nd.array(rng.normal(0, 1, (64, 32)))
+    first_bn, stem_dense = net.batchnorm_layers()[0], net.dense_layers()[0]
+    for momentum in (0.9, 0.25, 0.6):
+        net.set_bn_momentum(momentum)
+        before = first_bn.running_mean.data().asnumpy()
+        with mx.autograd.record():
+            y = net(x)
+        y.backward()              # MXNet's BatchNorm updates its running statistics here
+        batch_mean = stem_dense(x).asnumpy().mean(axis=0)
+        np.testing.assert_allclose(first_bn.running_mean.data().asnumpy(),
+                                   momentum * before + (1 - momentum) * batch_mean,
+                                   rtol=1e-4, atol=1e-5)

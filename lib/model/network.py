@@ -117,6 +117,16 @@ class LiftingNetwork(nn.HybridBlock):
         """The BatchNorm layers in forward order."""
         return [b for b in _walk(self) if isinstance(b, nn.BatchNorm)]
 
+    def set_bn_momentum(self, momentum):
+        """Every BatchNorm layer's running-average momentum from now on. The operator takes it
+        as an attribute, which a hybridized network bakes into its cached graph: the graph is
+        dropped so that the next call traces it again with the new value."""
+        for layer in self.batchnorm_layers():
+            layer._kwargs['momentum'] = float(momentum)
+        for block in _walk(self):
+            if isinstance(block, nn.HybridBlock):
+                block._clear_cached_op()
+
 
 def _walk(block):
     yield block

@@ -46,6 +46,19 @@ def learning_rate(step, train_cfg, total_steps=None):
     return float(rate)
 
 
+def bn_momentum(epoch, epochs, start, end):
+    """BatchNorm's running-average momentum in epoch `epoch` (from 1) of `epochs`: `end` (the
+    network's NETWORK.bn_momentum) when `start` is 0, else annealed from `start` in the first
+    epoch to `end` in the last, geometrically in 1 - momentum, the share of each new batch
+    (as VideoPose3D, Pavllo et al. 2019, anneals it from 0.1 to 0.001 of a batch): early on
+    the running statistics follow the fast-moving weights, at the end they average many
+    batches."""
+    if not start:
+        return float(end)
+    done = min((epoch - 1) / max(epochs - 1, 1), 1.0)
+    return float(1 - (1 - start) * ((1 - end) / (1 - start)) ** done)
+
+
 def stride_offset(seed, epoch, stride):
     """The first frame (0 <= offset < stride) of epoch `epoch` (from 1) when an epoch takes every
     stride-th frame: the offsets of epochs 1..stride, stride+1..2 stride, ... are each a
