@@ -352,7 +352,7 @@ def test_the_python_api_checks_its_arguments(tmp_path, trained_run):
          'at least one'),
         (lambda: lifter.evaluate({'pose2d': pose}), 'data: expected the dataset arrays'),
         (lambda: Lifter.load(trained_run['run']), 'a folder; give the .params file'),
-        (lambda: Lifter.load(model, device='gpu:0'), "device 'gpu:0': MXNet sees 0 GPU"),
+        (lambda: Lifter.load(model, device='gpu:0'), "device 'gpu:0': MXNet sees no GPU"),
         (lambda: Lifter.load(model, cfg_files='x.yaml'), 'cfg_files: expected a list'),
         (lambda: lifter.lift(np.zeros((3, 17, 3)), max_missing=-1), 'max_missing'),
         (lambda: lifter.lift(np.zeros((3, 17, 3)), max_missing=16), 'max_missing'),

@@ -8,6 +8,7 @@ import sys
 
 import mxnet as mx
 
+from lib.core.devices import gpu_contexts
 from lib.core.errors import PoseError
 
 
@@ -60,18 +61,7 @@ def contexts_from_arg(gpu):
     if any(i < 0 for i in ids) or len(set(ids)) != len(ids):
         raise PoseError('--gpu %s: GPU ids must be distinct and >= 0 (or -1 alone for the CPU)'
                         % text)
-    try:
-        available = mx.context.num_gpus()
-    except mx.base.MXNetError:
-        available = 0
-    if available == 0:
-        raise PoseError('--gpu %s: MXNet sees no GPU (no device, or a CPU-only mxnet build); '
-                        'run on the CPU with --gpu -1' % text)
-    missing = [i for i in ids if i >= available]
-    if missing:
-        raise PoseError('--gpu %s: GPU %s not found, MXNet sees %d GPU(s) (ids 0..%d); use --gpu '
-                        '-1 for the CPU' % (text, missing[0], available, available - 1))
-    return [mx.gpu(i) for i in ids]
+    return gpu_contexts(ids, '--gpu %s' % text, 'with --gpu -1')
 
 
 def setup_logging(log_file=None, debug=False):

@@ -1,5 +1,6 @@
 """What every other sub-package builds on; imports nothing else of lib.
 
+    devices   the GPUs asked for, checked against those MXNet sees
     errors    PoseError: a problem with the user's input, reported in one line
     files     atomic writes, small text and JSON files
     h36m      Human3.6M's joints, skeleton, actions, subjects and cameras; the network's

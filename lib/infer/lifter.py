@@ -15,6 +15,7 @@ import numpy as np
 
 from lib.codec import check_stats, input_space, load_stats
 from lib.core import h36m, layouts
+from lib.core.devices import gpu_contexts
 from lib.core.errors import PoseError
 from lib.data.arrays import check_arrays, every_nth, id_names
 from lib.eval.evaluation import evaluate, ground_truth_poses
@@ -48,12 +49,7 @@ def device_context(device):
         rest = text[3:].lstrip(':')
         gpu = int(rest or 0) if rest == '' or rest.isdigit() else None
     if gpu is not None:
-        available = mx.context.num_gpus()
-        if gpu >= available:
-            raise PoseError('device %r: MXNet sees %d GPU(s)%s; use device=\'cpu\''
-                            % (device, available, ' (a CPU build of MXNet?)' if not available
-                               else ''))
-        return mx.gpu(gpu)
+        return gpu_contexts([gpu], 'device %r' % (device,), "with device='cpu'")[0]
     raise PoseError('device %r: expected cpu, gpu, gpu:N or an mx.Context' % (device,))
 
 
