@@ -91,7 +91,7 @@ def test_the_card_command_gives_the_shipped_config():
 def test_the_card_numbers_are_those_of_results_json():
     card = open(CARD).read()
     results = json.load(open(os.path.join(FOLDER, 'results.json')))
-    row = re.search(r'\| held-out performers, their own random cameras \| ([\d.]+) mm \| '
+    row = re.search(r'\| held-out performers, their own cameras[^|]* \| ([\d.]+) mm \| '
                     r'([\d.]+) mm \|', card)
     assert row, 'the card has no row of the held-out results'
     assert float(row.group(1)) == round(results['protocol1']['All frames'], 1)
