@@ -225,14 +225,14 @@ def replan(train_cfg, budget, planned, epoch, spent, per_epoch):
     TRAIN.end_epoch, from the run's seconds `spent` and the seconds an epoch has taken so far
     (the probe misses the files written after each epoch and a machine that slows down);
     `epoch` itself when the next one does not fit (the run stops). Logged when it changes."""
-    fit = min(epoch + budget.epochs_left(spent, per_epoch), train_cfg.end_epoch)
+    fit = budget.replanned(planned, epoch, spent, per_epoch, train_cfg.end_epoch)
     if fit <= epoch:
         log.warning('time budget: stopping after epoch %d (%.1f of %.1f min spent, an epoch '
                     'takes %.1f s)', epoch, spent / 60, budget.seconds / 60, per_epoch)
     elif fit != planned:
         log.info('time budget: an epoch takes %.1f s, %.1f min left: %d epochs now planned '
                  'instead of %d', per_epoch, budget.left(spent) / 60, fit, planned)
-    return max(fit, epoch)
+    return fit
 
 
 def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress, clock):

@@ -99,6 +99,22 @@ def test_time_budget_plans_whole_epochs_and_stops_before_an_epoch_that_does_not_
     assert budget.left(150) == 450
 
 
+def test_replanning_shrinks_at_once_and_grows_only_with_half_an_epoch_to_spare():
+    budget = TimeBudget(10)                                         # 600 s
+    # After epoch 7 of 8 at 540 s, epochs of 29 s: 60 s left, one more fits -> 8 stays.
+    assert budget.replanned(8, 7, 540, 29, 100) == 8
+    # Epochs that came out a little shorter: 2 fit exactly, 2.5 do not -> still 8, no flip.
+    assert budget.replanned(8, 7, 546, 27, 100) == 8
+    # It grows by what fits with half an epoch to spare (bounded by TRAIN.end_epoch): 80 s
+    # left of epochs of 25 s -> 3 fit, 2 with 12.5 s to spare; 100 s left -> 3 with room.
+    assert budget.replanned(8, 7, 520, 25, 100) == 9
+    assert budget.replanned(8, 7, 500, 25, 100) == 10
+    assert budget.replanned(8, 7, 500, 25, 9) == 9
+    # Shrinking does not wait: 60 s left of epochs of 45 s -> one more, then stop.
+    assert budget.replanned(10, 7, 540, 45, 100) == 8
+    assert budget.replanned(10, 7, 590, 45, 100) == 7                # none fits: stop now
+
+
 def test_fast_recipe_is_the_papers_network_on_a_faster_schedule():
     fast = load_configs([os.path.join(ROOT, 'configs', 'fast.yaml')])
     paper = load_configs([os.path.join(ROOT, 'configs', 'paper.yaml')])

@@ -36,6 +36,17 @@ class TimeBudget:
         """epochs_left, at least 1 and at most `most` (a run trains at least one epoch)."""
         return int(min(most, max(1, self.epochs_left(elapsed, epoch_seconds))))
 
+    def replanned(self, planned, epoch, elapsed, epoch_seconds, most):
+        """The run's epochs after epoch `epoch` of `planned`, at most `most`: fewer as soon as
+        the planned ones no longer fit; more only when one more fits with half an epoch to
+        spare, so that epoch times that vary a little do not flip the plan (and the schedule
+        laid over it) between two lengths near the end. `epoch` itself: stop now."""
+        fit = min(epoch + self.epochs_left(elapsed, epoch_seconds), most)
+        if fit > planned:
+            spare = min(epoch + self.epochs_left(elapsed + epoch_seconds / 2, epoch_seconds), most)
+            fit = max(planned, spare)
+        return max(fit, epoch)
+
 
 def probe_step_seconds(training, net_cfg, steps=8):
     """Seconds a training step of `training` takes, timed over `steps` steps (after two to warm
