@@ -105,7 +105,8 @@ def _check_and_merge(base, update, where):
 CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'),
            'NETWORK.input_space': ('pixel', 'camera_free'), 'TRAIN.optimizer': ('adam',),
            'TRAIN.schedule': ('exponential', 'cosine'),
-           'DATASET.source': h36m.SOURCES + (h36m.MOCAP,), 'DATASET.mocap_cameras': h36m.MOCAP_CAMERAS}
+           'DATASET.source': h36m.SOURCES + (h36m.MOCAP,),
+           'DATASET.mocap_cameras': h36m.MOCAP_CAMERAS}
 # The type of the items of a list whose default is empty.
 LIST_ITEMS = {'DATASET.mocap_test': str}
 # Keys of earlier versions that are no longer settings: accepted with the one value they could
@@ -155,7 +156,8 @@ RANGES = {
     'TRAIN.decay_rate': _finite(0, 1, lo_open=True), 'TRAIN.decay_steps': _finite(1, 1e12),
     'TRAIN.end_epoch': _finite(1, 100000), 'TRAIN.checkpoints': _finite(1, 100000),
     'TRAIN.lr_floor': _finite(0, 1), 'TRAIN.warmup_steps': _finite(0, 1e9),
-    'TRAIN.bn_momentum_start': _finite(0, 1, hi_open=True), 'TRAIN.frame_stride': _finite(1, 1000), 'TRAIN.time_budget': _finite(0, 1e6),
+    'TRAIN.bn_momentum_start': _finite(0, 1, hi_open=True),
+    'TRAIN.frame_stride': _finite(1, 1000), 'TRAIN.time_budget': _finite(0, 1e6),
     'TRAIN.seed': _finite(0, 2 ** 32 - 1), 'DATASET.sigma': _finite(0, 1000),
     'TEST.batchsize': _finite(1, 1 << 20), 'TEST.sigma': _finite(0, 1000),
     'TEST.noise_seed': _finite(0, 2 ** 32 - 1), 'TEST.every': _finite(1, 10000),
