@@ -29,7 +29,7 @@ from lib.eval.evaluation import evaluate
 from lib.eval.figures import curves_figure, save_figure
 from lib.eval.metrics import by_action
 from lib.eval.report import format_curves_csv, left_out_text, trained_on, trained_on_text
-from lib.model.network import build_network, initialize_network, training_bytes
+from lib.model.network import training_bytes, training_network
 from lib.train import resume as checkpoints
 from lib.train import runs
 from lib.train.augment import DeviceAugment
@@ -153,10 +153,7 @@ def build_training(cfg, contexts, train, stats, resume):
     """The Training (network, trainer, the training set resident on every device, its
     augmentation), initialised or restored from the checkpoint; with the progress so far:
     (first epoch, step, curves, elapsed seconds, planned epochs or None: not yet planned)."""
-    net = build_network(cfg.NETWORK)
-    initialize_network(net, cfg.NETWORK, contexts)
-    if cfg.NETWORK.hybrid:
-        net.hybridize(static_alloc=True, static_shape=True)
+    net = training_network(cfg.NETWORK, contexts)
     trainer = make_trainer(net, cfg.TRAIN)
     space = input_space(cfg.NETWORK)
     data = DeviceData(normalize(encode_inputs(train['pose2d'], space), stats['mean2d'],

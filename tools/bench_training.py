@@ -11,7 +11,7 @@ import numpy as np
 from mxnet import autograd
 
 from lib.codec import compute_stats, network_inputs, network_targets, normalize
-from lib.model.network import ChannelMajorBatchNorm, build_network, initialize_network
+from lib.model.network import ChannelMajorBatchNorm, training_network
 from lib.train.augment import DeviceAugment
 from lib.train.loop import (DeviceData, Training, batch_losses, make_trainer, set_seed,
                             train_epoch)
@@ -68,10 +68,7 @@ def training_arrays(data, cfg):
 
 def new_trainer(cfg, contexts, hybridize=True):
     set_seed(0)
-    net = build_network(cfg.NETWORK)
-    initialize_network(net, cfg.NETWORK, contexts)
-    if hybridize:
-        net.hybridize(static_alloc=True, static_shape=True)
+    net = training_network(cfg.NETWORK, contexts, hybrid=hybridize)
     return net, make_trainer(net, cfg.TRAIN)
 
 

@@ -183,6 +183,17 @@ def initialize_network(net, net_cfg, contexts):
     net.initialize(INITIALIZERS[net_cfg.init](), ctx=contexts)
 
 
+def training_network(net_cfg, contexts, hybrid=None):
+    """A new network of config section NETWORK, initialised on `contexts` and hybridized when
+    `hybrid` (default NETWORK.hybrid) with static memory and shapes: a training step's batch
+    never changes."""
+    net = build_network(net_cfg)
+    initialize_network(net, net_cfg, contexts)
+    if net_cfg.hybrid if hybrid is None else hybrid:
+        net.hybridize(static_alloc=True, static_shape=True)
+    return net
+
+
 class FoldedNetwork(nn.HybridBlock):
     """The LiftingNetwork for prediction only: each Linear with the BatchNorm after it (running
     statistics, gamma and beta) and its max-norm scale folded into one Linear + ReLU, Dropout

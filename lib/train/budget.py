@@ -7,7 +7,7 @@ import time
 import mxnet as mx
 import numpy as np
 
-from lib.model.network import build_network, initialize_network
+from lib.model.network import training_network
 from lib.train.loop import Training, make_trainer, train_epoch
 
 # Per epoch, besides its steps and the test: curves, figure, checkpoint files (seconds).
@@ -54,10 +54,7 @@ def probe_step_seconds(training, net_cfg, steps=8):
     touched (and since every epoch reseeds the generators, the run draws what it would draw
     without the probe)."""
     contexts = training.data.contexts
-    net = build_network(net_cfg)
-    initialize_network(net, net_cfg, contexts)
-    if net_cfg.hybrid:
-        net.hybridize(static_alloc=True, static_shape=True)
+    net = training_network(net_cfg, contexts)
     scratch = Training(net, make_trainer(net, training.train_cfg), training.data,
                        training.train_cfg, training.batch_per_device, training.augment,
                        training.total_steps or 1)
