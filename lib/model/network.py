@@ -120,9 +120,12 @@ class LiftingNetwork(nn.HybridBlock):
     def set_bn_momentum(self, momentum):
         """Every BatchNorm layer's running-average momentum from now on. The operator takes it
         as an attribute, which a hybridized network bakes into its cached graph: the graph is
-        dropped so that the next call traces it again with the new value."""
+        dropped so that the next call traces it again with the new value (only when it changes)."""
+        momentum = float(momentum)
+        if all(layer._kwargs['momentum'] == momentum for layer in self.batchnorm_layers()):
+            return
         for layer in self.batchnorm_layers():
-            layer._kwargs['momentum'] = float(momentum)
+            layer._kwargs['momentum'] = momentum
         for block in _walk(self):
             if isinstance(block, nn.HybridBlock):
                 block._clear_cached_op()

@@ -98,11 +98,16 @@ def _check_fields(path, state):
                 path, key, state[key], getattr(kind, '__name__', 'a number')))
 
 
+def _as_json(cfg):
+    """`cfg` as it reads back from JSON (tuples become lists), to compare with a saved one."""
+    return json.loads(json.dumps(to_plain(cfg)))
+
+
 def same_config(saved, current, defaults):
     """True when the plain config `saved` in a checkpoint is `current`, a key of a later version
     missing from `saved` counting as equal when `current` holds its default (so that a run of an
     earlier version resumes); `defaults` None: every key must be in both."""
-    defaults = json.loads(json.dumps(to_plain(defaults))) if defaults is not None else {}
+    defaults = _as_json(defaults) if defaults is not None else {}
     for section, keys in current.items():
         for key, value in keys.items():
             if key in saved.get(section, {}):
@@ -122,7 +127,7 @@ def _check_against_run(path, state, run_dir, cfg, num_devices, dataset, defaults
         raise PoseError('%s: %d planned epochs, expected %d..%d (after epoch %d, TRAIN.end_epoch)'
                         % (path, planned, state['epoch'] + 1, cfg.TRAIN.end_epoch,
                            state['epoch']))
-    if not same_config(state['config'], json.loads(json.dumps(to_plain(cfg))), defaults):
+    if not same_config(state['config'], _as_json(cfg), defaults):
         raise PoseError('%s: the run\'s %s differs from the config this checkpoint was trained '
                         'with' % (path, CONFIG_FILE))
     for name, digest in state['files'].items():
