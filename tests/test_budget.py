@@ -216,6 +216,17 @@ def test_time_to_accuracy_table_and_figure(tmp_path):
     assert '| 0.67 (0.60..0.73) | 0.222 (0.200..0.244) |' in table
     assert '| slow | 1 |' in table and 'not reached' in table
     assert os.path.getsize(tmp_path / 'tta.png') > 10000
+    # the first 2 epochs of the reference stand for a shorter reference: 61 mm after 2 min
+    proc = run_cli('tools/time_to_accuracy.py', '--reference', 'default', *ref,
+                   '--reference-epochs', '2', '--group', 'slow', *slow)
+    assert proc.returncode == 0, proc.stderr
+    assert 'end at 61.00 mm (mean of 2) after 2.0 min' in proc.stdout
+    assert '| default | 2 | 2 (2..2) |' in proc.stdout
+    assert '| slow | 1 | 2 (2..2) | 3.33 (3.33..3.33) | 70.00 (70.00..70.00) | not reached |' \
+        in proc.stdout
+    proc = run_cli('tools/time_to_accuracy.py', '--reference', 'default', *ref,
+                   '--reference-epochs', '4')
+    assert proc.returncode == 2 and '--reference-epochs 4: expected 1 to 3' in proc.stderr
     _writecurves_without_seconds(tmp_path / 'bad', [(1, 80, 60)])
     with open(tmp_path / 'bad' / 'curves.csv', 'a') as f:
         f.write('2,20,0.001,0.5,nan,1,1\n')

@@ -9,6 +9,10 @@ group's runs of their last test Protocol #1; for every run, the first time it re
 error; per group, the mean and the spread (min..max over runs) of the final error and of that
 time, and the ratio of that time to the reference runs' mean wall time. Prints the table
 (Markdown); writes it and the figure when asked.
+
+--reference-epochs N reads only the first N epochs of the reference runs: one long run of a
+recipe whose schedule does not depend on its length (the default's step decay, unlike a cosine
+laid over the run) then stands for shorter references too, with its error and time at epoch N.
 """
 import os
 import sys
@@ -27,6 +31,14 @@ from lib.eval.report import read_curves_csv  # noqa: E402
 def time_to_reach(rows, error):
     """Seconds at the end of the first epoch whose test Protocol #1 is at most `error`, or None."""
     return next((r['seconds'] for r in rows if r['test_p1'] <= error), None)
+
+
+def first_epochs(rows, epochs, folder):
+    """The rows of epochs 1..`epochs` of a run's curves; an error when the run has fewer."""
+    if epochs < 1 or rows[-1]['epoch'] < epochs:
+        raise PoseError('--reference-epochs %d: expected 1 to %d, the epochs in %s'
+                        % (epochs, rows[-1]['epoch'], folder))
+    return [r for r in rows if r['epoch'] <= epochs]
 
 
 def spread(values, fmt):
@@ -65,6 +77,8 @@ def main():
                         help='the reference recipe: a label, then its run folders')
     parser.add_argument('--group', nargs='+', action='append', default=[],
                         metavar=('LABEL', 'RUN'), help='another recipe: a label, then its runs')
+    parser.add_argument('--reference-epochs', type=int, metavar='N',
+                        help='use only the first N epochs of the reference runs')
     parser.add_argument('--figure', help='write the figure (PNG) here')
     parser.add_argument('--table', help='write the table (Markdown) here')
     args = parser.parse_args()
@@ -80,6 +94,10 @@ def main():
         for folder, rows in zip(folders, groups[label]):
             if not rows:
                 raise PoseError('%s: curves.csv holds no epoch' % folder)
+    if args.reference_epochs is not None:
+        groups[args.reference[0]] = [first_epochs(rows, args.reference_epochs, folder) for
+                                     rows, folder in zip(groups[args.reference[0]],
+                                                         args.reference[1:])]
     lines, ref_error = summarize(groups, args.reference[0])
     text = '\n'.join(lines) + '\n'
     print(text, end='')
