@@ -119,7 +119,10 @@ def test_fast_recipe_is_the_papers_network_on_a_faster_schedule():
     fast = load_configs([os.path.join(ROOT, 'configs', 'fast.yaml')])
     paper = load_configs([os.path.join(ROOT, 'configs', 'paper.yaml')])
     default = default_config()
-    assert fast.NETWORK == paper.NETWORK                           # the paper's model, trained faster
+    # The paper's model, trained faster and without dropout, which on both held-out sets of
+    # doc/benchmark.md slowed the first tens of epochs and raised the error they level off at.
+    assert {**fast.NETWORK, 'dropout': None} == {**paper.NETWORK, 'dropout': None}
+    assert fast.NETWORK.dropout == 0 < paper.NETWORK.dropout
     assert fast.TRAIN.schedule == 'cosine' and fast.TRAIN.batchsize > default.TRAIN.batchsize
     # The BatchNorm momentum rises to the paper's from below: the first epochs' running
     # statistics follow the quickly moving weights (doc/benchmark.md).
