@@ -21,8 +21,9 @@ from lib.cli.options import parser_for, run, setup_logging
 from lib.core.errors import PoseError
 from lib.core.files import check_output
 from lib.model.onnx import export_onnx
-from lib.train.runs import refuse_run_file
-from lib.infer.lifter import SHIPPED_MODEL, Lifter
+from lib.model.run_files import refuse_run_file
+from lib.core.resources import SHIPPED_MODEL
+from lib.infer.lifter import Lifter
 
 log = logging.getLogger('export')
 

@@ -31,10 +31,11 @@ from lib.core.files import atomic_path, check_output, write_json
 from lib.core.progress import progress
 from lib.eval.figures import lift_figure, save_animation, save_figure
 from lib.infer.keypoint_files import check_image_size
-from lib.infer.lifter import SHIPPED_MODEL, Lifter
+from lib.core.resources import SHIPPED_MODEL
+from lib.infer.lifter import Lifter
 from lib.infer.pipeline import check_lift_options
 from lib.model.onnx import export_onnx
-from lib.train.runs import refuse_run_file
+from lib.model.run_files import refuse_run_file
 
 log = logging.getLogger('infer')
 

@@ -34,8 +34,8 @@ from lib.eval.evaluation import ground_truth_poses
 from lib.eval.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
 from lib.eval.report import format_markdown, format_table, results_stem, trained_on, variant_tag
 from lib.infer.lifter import Lifter
-from lib.train import runs
-from lib.train.runs import refuse_run_file
+from lib.model import run_files
+from lib.model.run_files import refuse_run_file
 
 log = logging.getLogger('test')
 
@@ -105,7 +105,7 @@ def read_models(args):
     data settings."""
     out = []
     for model in args.model + args.vs:
-        cfg, stats = runs.load_run(model, args.cfg, default_config())
+        cfg, stats = run_files.load_run(model, args.cfg, default_config())
         if args.sigma is not None:
             cfg.TEST.sigma = args.sigma
         cfg.TEST.flip = cfg.TEST.flip or args.flip
@@ -131,8 +131,8 @@ def seed_statistics(args, model, cfg, cache_dir):
     train = load_split(args.dataset, 'train', cfg.DATASET, cache_dir,
                        file_progress('reading train data'))
     stats = compute_stats(network_inputs(train['pose2d']), network_targets(train['pose3d']))
-    save_stats(stats, runs.seed_stats_path(model))
-    log.info('wrote %s', runs.seed_stats_path(model))
+    save_stats(stats, run_files.seed_stats_path(model))
+    log.info('wrote %s', run_files.seed_stats_path(model))
     return stats
 
 
@@ -185,7 +185,7 @@ def evaluate_model(args, model, cfg, stats, context, test):
     results['trained_on'] = trained_on(cfg.DATASET)
     # What the numbers were computed from, so that a result can be traced and compared.
     results['computed_from'] = {
-        'model': os.path.abspath(model), 'model_sha256': runs.file_sha256(model),
+        'model': os.path.abspath(model), 'model_sha256': run_files.file_sha256(model),
         'dataset': os.path.abspath(args.dataset), 'source': cfg.DATASET.source,
         'test_2d': cfg.DATASET.test_2d, 'test_split': split_label(cfg.DATASET, 'test'),
         'distortion': cfg.DATASET.distortion, 'cfg_files': [os.path.abspath(c) for c in args.cfg],

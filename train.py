@@ -31,6 +31,7 @@ from lib.eval.metrics import by_action
 from lib.eval.report import format_curves_csv, left_out_text, trained_on, trained_on_text
 from lib.model.network import training_bytes, training_network
 from lib.train import resume as checkpoints
+from lib.model import run_files
 from lib.train import runs
 from lib.train.augment import DeviceAugment
 from lib.train.budget import EPOCH_OVERHEAD_S, TimeBudget, probe_step_seconds
@@ -116,7 +117,7 @@ def open_run(args, cfg, train, resume):
     log_file = runs.log_path(args.root, run_dir)
     try:
         setup_logging(log_file, args.debug)
-        for path, write in ((runs.CONFIG_FILE, dump_config), (runs.STATS_FILE, save_stats)):
+        for path, write in ((run_files.CONFIG_FILE, dump_config), (run_files.STATS_FILE, save_stats)):
             write(cfg if write is dump_config else stats, os.path.join(run_dir, path))
             runs.record_checksum(os.path.join(run_dir, path))
     except OSError:
@@ -138,7 +139,7 @@ def describe_data(cfg, run_dir, train, test, resume, contexts):
                     trained_on_text(overlap))
     if not resume:
         write_json({'train': runs.recordings_record(train), 'test': runs.recordings_record(test)},
-                   os.path.join(run_dir, runs.RECORDINGS_FILE))
+                   os.path.join(run_dir, run_files.RECORDINGS_FILE))
     for part, data in (('train', train), ('test', test)):
         if data.get('left_out'):
             log.warning('%s: left out for want of 2D input: %s', part,
@@ -201,7 +202,7 @@ def finish_epoch(args, cfg, run_dir, log_file, training, epoch, progress):
     write_text(format_curves_csv(curves), os.path.join(run_dir, 'curves.csv'))
     save_figure(curves_figure(curves), os.path.join(run_dir, 'curves.png'))
     if epoch % max(1, end // max(1, cfg.TRAIN.checkpoints)) == 0 or epoch == 1:
-        path = os.path.join(run_dir, runs.checkpoint_name(epoch, final=False))
+        path = os.path.join(run_dir, run_files.checkpoint_name(epoch, final=False))
         runs.save_parameters(training.net, path)
         log.info('wrote checkpoint %s', path)
     if epoch < end:
@@ -296,7 +297,7 @@ def main():
              split_label(cfg.DATASET, 'train'), len(test['ids']), split_label(cfg.DATASET, 'test'))
     del train
     last = train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress, clock)
-    final = os.path.join(run_dir, runs.checkpoint_name(last, final=True))
+    final = os.path.join(run_dir, run_files.checkpoint_name(last, final=True))
     runs.save_parameters(training.net, final)
     checkpoints.clear_checkpoint(run_dir)
     log.info('wrote final model %s', final)

@@ -9,7 +9,7 @@ import pytest
 from easydict import EasyDict
 
 from config import default_config, load_configs
-from lib.train import runs
+from lib.model import run_files
 from lib.train.budget import TimeBudget
 from lib.train.loop import (bn_momentum, epoch_frames, epoch_steps, learning_rate, run_steps,
                             stride_offset)
@@ -158,7 +158,7 @@ def test_budget_stops_cleanly_with_its_final_model(tmp_path, small_dataset):
     test_seconds = float(re.search(r'the test ([\d.]+) s', log).group(1))
     assert spent >= test_seconds + 0.1
     finals = [f for f in os.listdir(run) if f.startswith('Model_epoch')]
-    assert len(finals) == 1 and runs.final_model_names(run) == finals
+    assert len(finals) == 1 and run_files.final_model_names(run) == finals
     last = int(finals[0][len('Model_epoch'):-len('.params')])
     assert 1 <= last < 100000
     assert [int(r[0]) for r in curves_without_seconds(run)[1:]] == list(range(1, last + 1))

@@ -11,7 +11,8 @@ from lib.codec import FREE_SPREAD, encode_inputs, to_frame
 from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.data import synthetic
-from lib.data.cameras import DEFAULT_CAMERAS, load_h36m_cameras, project, world_to_camera
+from lib.core.resources import DEFAULT_CAMERAS
+from lib.data.cameras import load_h36m_cameras, project, world_to_camera
 from lib.data.dataset import load_subjects
 from lib.infer.lifter import Lifter
 from tests.conftest import run_cli, write_yaml

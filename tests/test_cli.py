@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lib.core import h36m
-from lib.data import annotation
+from lib.data.h36m import annotation
 from lib.data.dataset import load_subjects
 from lib.eval.metrics import protocol_errors
 from lib.codec import load_stats, network_targets, targets_to_pose

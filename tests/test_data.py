@@ -5,10 +5,11 @@ import os
 import numpy as np
 import pytest
 
+from lib.core.resources import DEFAULT_CAMERAS
 from lib.data import cameras
 
 from lib.core import h36m
-from lib.data import annotation
+from lib.data.h36m import annotation
 
 from lib.data import synthetic
 from lib.data.dataset import load_subjects
@@ -19,7 +20,7 @@ from lib.codec import (compute_stats, network_inputs, network_targets, normalize
 
 def test_parser_reads_back_what_the_generator_wrote(tmp_path):
     poses = synthetic.sequence(9, 4, 2, 30, seed=3)
-    cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[9][2]
+    cam = cameras.load_h36m_cameras(DEFAULT_CAMERAS)[9][2]
     path = str(tmp_path / 'matlab_meta.txt')
     annotation.write_annotation(path, poses, cam)
     ann = annotation.parse_annotation(path)
@@ -60,7 +61,7 @@ def test_world_to_camera_by_hand():
 
 
 def test_real_cameras_see_the_capture_area():
-    cams = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)
+    cams = cameras.load_h36m_cameras(DEFAULT_CAMERAS)
     assert sorted(cams) == list(h36m.SUBJECTS)
     for subject in cams.values():
         for cam in subject:
@@ -79,7 +80,7 @@ def test_dataset_arrays_match_a_direct_computation(small_dataset):
     row = np.flatnonzero((data['ids'][:, 1] == 7) & (data['ids'][:, 2] == 2)
                          & (data['ids'][:, 3] == 3) & (data['ids'][:, 4] == 5))[0]
     world = synthetic.sequence(9, 7, 2, 8, seed=0)[5, np.array(h36m.JOINTS_17_OF_32) - 1]
-    cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[9][2]
+    cam = cameras.load_h36m_cameras(DEFAULT_CAMERAS)[9][2]
     expect3d = (world - cam['T']) @ cam['R'].T
     np.testing.assert_allclose(data['pose3d'][row], expect3d, atol=5e-3)
     expect2d = expect3d[:, :2] / expect3d[:, 2:] * cam['f'] + cam['c']
@@ -182,7 +183,7 @@ def test_altered_cache_is_rebuilt(tmp_path, caplog):
 def test_malformed_annotation_names_file_and_line(tmp_path, line, message):
     path = tmp_path / 'matlab_meta.txt'
     annotation.write_annotation(str(path), synthetic.sequence(1, 2, 1, 3, 0),
-                               cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[1][0])
+                               cameras.load_h36m_cameras(DEFAULT_CAMERAS)[1][0])
     lines = path.read_text().split('\n')
     lines[line] = 'pose 1 2 3' if line == 9 else '7'
     path.write_text('\n'.join(lines))
@@ -194,7 +195,7 @@ def test_malformed_annotation_names_file_and_line(tmp_path, line, message):
 def test_non_number_and_nan_in_a_pose_line(tmp_path):
     path = tmp_path / 'matlab_meta.txt'
     annotation.write_annotation(str(path), synthetic.sequence(1, 2, 1, 3, 0),
-                               cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[1][0])
+                               cameras.load_h36m_cameras(DEFAULT_CAMERAS)[1][0])
     lines = path.read_text().split('\n')
     tokens = lines[10].split()
     tokens[5] = 'abc'

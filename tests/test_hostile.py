@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from lib.data import annotation
+from lib.data.h36m import annotation
 
+from lib.model import run_files
 from lib.train import runs
 
 from lib.data import synthetic
@@ -206,7 +207,7 @@ def test_resume_checkpoint_with_wrong_fields_or_damaged_content(run_copy):
     from lib.train.loop import make_trainer
     cfg = load_config(str(run_copy / 'hyperParams.yaml'))
     path = str(run_copy / 'resume.npz')
-    files = {n: runs.file_sha256(str(run_copy / n)) for n in ('hyperParams.yaml', 'meanstd.npz')}
+    files = {n: run_files.file_sha256(str(run_copy / n)) for n in ('hyperParams.yaml', 'meanstd.npz')}
     good = {'epoch': 2, 'step': 10, 'curves': [], 'elapsed': 1.0, 'devices': 1,
             'log_file': 'x.log', 'dataset': '/data', 'config': to_plain(cfg), 'files': files}
     net = build_network(cfg.NETWORK)

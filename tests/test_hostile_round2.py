@@ -15,9 +15,10 @@ from config import default_config, load_config
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path, check_output, write_json
 from lib.data import synthetic
-from lib.data.cameras import DEFAULT_CAMERAS, check_cameras, load_cameras, load_h36m_cameras
+from lib.core.resources import DEFAULT_CAMERAS
+from lib.data.cameras import check_cameras, load_cameras, load_h36m_cameras
 from lib.data.dataset import load_dataset
-from lib.data.world import load_pickled_npz
+from lib.data.h36m.videopose3d import load_pickled_npz
 from lib.infer.lifter import Lifter, device_context, score
 from tests.conftest import ROOT, run_cli, write_yaml
 from tests.test_hostile import one_line_error

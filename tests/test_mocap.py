@@ -5,9 +5,9 @@ import pytest
 
 from lib.core import h36m
 from lib.core.errors import PoseError
-from lib.data import asf_amc, bvh, cmu_expmap
-from lib.data.mocap import (MAPPING, bvh_unit, read_take, resample, rest_frames,
-                            to_h36m_joints)
+from lib.data.mocap import asf_amc, bvh, cmu_expmap
+from lib.data.mocap.joints import MAPPING, to_h36m_joints
+from lib.data.mocap.take import bvh_unit, read_take, resample, rest_frames
 
 # A hand-written BVH in the real files' shape: the root's channels in one order, the joints'
 # in another, a position channel on a non-root joint, End Sites.

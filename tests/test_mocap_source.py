@@ -15,10 +15,10 @@ from lib.data.arrays import ARRAY_KEYS, id_names
 from lib.data.cameras import project, world_to_camera
 from lib.data.dataset import load_split
 from lib.data.kinematics import compose, euler_zxy
-from lib.data.mocap import read_take
-from lib.data.mocap_folder import label_take, list_takes, read_index
-from lib.data.synthetic import sequence, write_bvh_takes
-from lib.data.virtual_cameras import (DISTANCE_MM, look_at, random_camera, random_cameras,
+from lib.data.mocap.take import read_take
+from lib.data.mocap.folder import label_take, list_takes, read_index
+from lib.data.synthetic.generator import sequence, write_bvh_takes
+from lib.data.mocap.virtual_cameras import (DISTANCE_MM, look_at, random_camera, random_cameras,
                                       too_near)
 from lib.eval.metrics import by_action
 from lib.eval.report import format_markdown, summarize

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from lib.core.resources import DEFAULT_CAMERAS
 from lib.data import cameras
 
-from lib.data import annotation
+from lib.data.h36m import annotation
 
 from lib.data import synthetic
 from lib.core.errors import PoseError
@@ -132,7 +133,7 @@ def test_point_behind_the_camera(tmp_path):
     ann = annotation.parse_annotation(path)
     poses = ann['poses'].copy()
     poses[1, 0] = ann['T'] + ann['R'].T @ [0.0, 0.0, -100.0]   # the pelvis 10 cm behind the camera
-    cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[9][0]
+    cam = cameras.load_h36m_cameras(DEFAULT_CAMERAS)[9][0]
     annotation.write_annotation(path, poses, cam)
     from lib.data.dataset import load_subjects
     with pytest.raises(PoseError, match='s_09_act_02_subact_01_ca_01.*frame 1 \\(line 11\\).*behind'):
@@ -142,7 +143,7 @@ def test_point_behind_the_camera(tmp_path):
 # Fuzzing: random and mutated files go through the parsers, which either return valid arrays
 # or raise PoseError; any other exception fails the test. Deadlines catch hangs.
 def _valid_annotation_text(frames=3):
-    cam = cameras.load_h36m_cameras(cameras.DEFAULT_CAMERAS)[1][0]
+    cam = cameras.load_h36m_cameras(DEFAULT_CAMERAS)[1][0]
     path = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'fuzz_seed_%d.txt' % os.getpid())
     annotation.write_annotation(path, synthetic.sequence(1, 2, 1, frames, 0), cam)
     text = open(path).read()

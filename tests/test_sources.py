@@ -10,8 +10,9 @@ from lib.core import h36m
 from lib.data import synthetic
 from lib.data.dataset import load_dataset
 from lib.core.errors import PoseError
-from lib.data.detections import apply_detections
-from lib.data.world import load_pickled_npz, number_subactions, parse_action_name
+from lib.data.h36m.detections import apply_detections
+from lib.data.h36m.recordings import number_subactions, parse_action_name
+from lib.data.h36m.videopose3d import load_pickled_npz
 from tests.conftest import TINY_NET, run_cli, write_yaml
 
 
@@ -185,7 +186,7 @@ def test_every_2d_layout_gives_the_same_network_inputs(tmp_path, original):
     Human3.6M file and a COCO-ordered file (with its metadata)."""
     import shutil
     from lib.codec import network_inputs
-    from lib.data.synthetic import SH_FROM_H36M
+    from lib.data.synthetic.generator import SH_FROM_H36M
     root = tmp_path / 'd'
     shutil.copytree(original, root)
     _vp3d_2d(root, original, 'sh16', ('mpii', 16), lambda c: c[:, SH_FROM_H36M])
@@ -270,7 +271,8 @@ def test_irregular_names_pair_the_right_recordings(tmp_path, original):
 
 
 def test_cameras_h5_and_json_give_the_same_projections(original):
-    from lib.data.cameras import DEFAULT_CAMERAS, load_cameras, project, world_to_camera
+    from lib.core.resources import DEFAULT_CAMERAS
+    from lib.data.cameras import load_cameras, project, world_to_camera
     h5 = load_cameras(os.path.join(original, 'cameras.h5'))
     js = load_cameras(DEFAULT_CAMERAS)
     points = np.random.default_rng(0).normal([0, 0, 900], [400, 400, 500], size=(50, 3))
@@ -325,7 +327,8 @@ def test_released_cameras_h5_gives_the_built_in_calibration(original):
     subject groups, Name as float64 character codes, column vectors); it reads back as the
     built-in cameras, with each camera's image size from its id."""
     import h5py
-    from lib.data.cameras import DEFAULT_CAMERAS, load_cameras
+    from lib.core.resources import DEFAULT_CAMERAS
+    from lib.data.cameras import load_cameras
     path = os.path.join(original, 'cameras.h5')
     with h5py.File(path, 'r') as f:
         assert f['3dtest'].shape == (96, 1) and f['3dtest'].dtype == np.float64

@@ -29,10 +29,11 @@ from lib.core.errors import PoseError  # noqa: E402
 from lib.core.files import atomic_path  # noqa: E402
 from lib.data.dataset import load_split  # noqa: E402
 from lib.infer.lifter import Lifter  # noqa: E402
+from lib.model import run_files  # noqa: E402
 from lib.train import runs  # noqa: E402
 
 TOLERANCE_MM = 0.1
-COPIED = (runs.CONFIG_FILE, runs.STATS_FILE, runs.RECORDINGS_FILE)
+COPIED = (run_files.CONFIG_FILE, run_files.STATS_FILE, run_files.RECORDINGS_FILE)
 
 
 def save_float16(path, params_file):
@@ -83,7 +84,7 @@ def main():
     with atomic_path(os.path.join(args.out, 'results.json')) as tmp:
         shutil.copyfile(results, tmp)
     os.replace(staged, target)
-    for name in (runs.CONFIG_FILE, runs.STATS_FILE, 'model.params'):
+    for name in (run_files.CONFIG_FILE, run_files.STATS_FILE, 'model.params'):
         runs.record_checksum(os.path.join(args.out, name))
     print('wrote %s: %s' % (args.out, 'float16, joints within %.4f mm of the float32 model on the '
                             'test split' % change if change <= TOLERANCE_MM else

@@ -1,4 +1,4 @@
-"""Write a synthetic Human3.6M set (lib.data.synthetic) in any of the formats the loaders read.
+"""Write a synthetic Human3.6M set (lib.data.synthetic.generator) in any of the formats the loaders read.
 
     .venv/bin/python tools/synthetic.py DIR [--frames 200] [--seed 0] [--subjects 1 5 ...]
         [--formats annot,videopose3d,cdf,h5,orig] [--detections NAME]
@@ -17,8 +17,8 @@ import argparse  # noqa: E402
 
 from lib.core import h36m  # noqa: E402
 from lib.core.errors import PoseError  # noqa: E402
-from lib.data.cameras import DEFAULT_CAMERAS  # noqa: E402
-from lib.data.synthetic import FORMATS, generate  # noqa: E402
+from lib.core.resources import DEFAULT_CAMERAS  # noqa: E402
+from lib.data.synthetic.generator import FORMATS, generate  # noqa: E402
 
 
 def main(argv=None):

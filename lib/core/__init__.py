@@ -5,8 +5,11 @@
     files     atomic writes, small text and JSON files
     h36m      Human3.6M's joints, skeleton, actions, subjects and cameras; the network's
               16 inputs and 16 outputs
-    layouts   2D keypoint layouts of other tools (COCO, OpenPose, Halpe, MediaPipe, ...)
-              and their mapping to the 17 Human3.6M joints by name
+    layouts   2D keypoint layouts of other tools (COCO, OpenPose, Halpe, MediaPipe, ...),
+              their mapping to the 17 Human3.6M joints by name, and the check that 17
+              unnamed keypoints are in the order a file claims
+    resources the files that ship with the project (the Human3.6M cameras, the shipped
+              model), found from the repository's root
     settings  config files: YAML over a config of every key, keys, types and ranges checked
     progress  progress bars on a terminal only
 """

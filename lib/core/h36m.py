@@ -12,7 +12,7 @@ SUBJECTS = (1, 5, 6, 7, 8, 9, 11)
 SOURCES = ('annot', 'videopose3d', 'cdf', 'h5')
 # DATASET.source of a folder of motion capture (BVH, ASF/AMC, CMU exponential maps).
 MOCAP = 'mocap'
-# Its virtual cameras (DATASET.mocap_cameras; lib.data.virtual_cameras): random ones all
+# Its virtual cameras (DATASET.mocap_cameras; lib.data.mocap.virtual_cameras): random ones all
 # around, Human3.6M's four, or both.
 MOCAP_CAMERAS = ('random', 'h36m', 'mixed')
 SUBACTIONS = (1, 2)

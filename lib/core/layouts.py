@@ -18,9 +18,11 @@ A keypoint is missing (NaN) when its confidence is below the threshold or when i
 exactly (0, 0), which is how OpenPose, COCO and AlphaPose write a joint they did not find.
 """
 import re
+import warnings
 
 import numpy as np
 
+from lib.core import h36m
 from lib.core.errors import PoseError
 
 _COCO = ('Nose', 'LEye', 'REye', 'LEar', 'REar', 'LShoulder', 'RShoulder', 'LElbow', 'RElbow',
@@ -167,3 +169,33 @@ def to_h36m(points, layout, min_confidence=0.1):
               'LShoulder': lsh, 'LElbow': get('LElbow'), 'LWrist': get('LWrist'),
               'RShoulder': rsh, 'RElbow': get('RElbow'), 'RWrist': get('RWrist')}
     return np.stack([joints[n] for n in LAYOUTS['h36m']], axis=1)
+
+
+def upright_ratio(pose):
+    """How well poses (N, 17, 2) fit a body: the median over frames of the distance from the
+    head to the mid-point of the feet over the largest distance between two joints. About 0.9
+    for people standing in the layout the joints are really in; much less in a wrong order."""
+    pose = pose[:, list(h36m.INPUT_JOINTS)]
+    head = pose[:, h36m.INPUT_JOINTS.index(h36m.JOINT_NAMES.index('Head'))]
+    feet = (pose[:, h36m.INPUT_JOINTS.index(3)] + pose[:, h36m.INPUT_JOINTS.index(6)]) / 2
+    extent = np.max(np.linalg.norm(pose[:, :, None] - pose[:, None], axis=-1), axis=(1, 2))
+    ratio = np.linalg.norm(head - feet, axis=-1) / np.maximum(extent, 1e-6)
+    return float(np.nanmedian(ratio))
+
+
+# How much better the other order of 17 unnamed keypoints must fit a body to be taken as theirs.
+ORDER_MARGIN = 0.25
+
+
+def other_order(points, layout):
+    """17 unnamed keypoints (N, 17, 2|3) said to be in `layout`, h36m or coco, the two orders a
+    17-keypoint file may hold -> (the other order, its upright_ratio, the claimed order's) when
+    the other fits a body by ORDER_MARGIN better, else None (also for any other layout)."""
+    if layout not in ('h36m', 'coco'):
+        return None
+    other = 'coco' if layout == 'h36m' else 'h36m'
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')          # frames with a missing joint have no ratio
+        claimed = upright_ratio(to_h36m(points, layout, min_confidence=-np.inf))
+        alternative = upright_ratio(to_h36m(points, other, min_confidence=-np.inf))
+    return (other, alternative, claimed) if alternative > claimed + ORDER_MARGIN else None

@@ -2,7 +2,6 @@
 and the real Human3.6M camera parameters of h36m_cameras.json."""
 import json
 import logging
-import os
 import re
 
 import numpy as np
@@ -11,11 +10,6 @@ from lib.core.errors import PoseError
 from lib.core.h36m import CAMERA_IDS
 
 log = logging.getLogger(__name__)
-
-# The real Human3.6M cameras, shipped with the project (a copy of h36m_cameras.json).
-DEFAULT_CAMERAS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))),
-                               'data', 'h36m_cameras.json')
 
 
 def world_to_camera(points, rotation, position):

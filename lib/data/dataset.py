@@ -2,11 +2,11 @@
 the cache.
 
 `load_split` gives the training or the test part of config section DATASET. For Human3.6M,
-`load_dataset` picks the reader of DATASET.source: the annotation folders (lib.data.annotation)
-or a source of world poses (lib.data.world); both hand their recordings to
+`load_dataset` picks the reader of DATASET.source: the annotation folders (lib.data.h36m.annotation)
+or a source of world poses (lib.data.h36m.world_sources); both hand their recordings to
 lib.data.arrays.assemble, and the result goes through the .npz cache (lib.data.cache).
-Detections, when asked for, then replace the 2D (lib.data.detections). For source 'mocap' the
-folder's takes are filmed by virtual cameras (lib.data.mocap_folder), split by performer.
+Detections, when asked for, then replace the 2D (lib.data.h36m.detections). For source 'mocap' the
+folder's takes are filmed by virtual cameras (lib.data.mocap.folder), split by performer.
 """
 import os
 
@@ -14,11 +14,12 @@ from easydict import EasyDict
 
 from lib.core.errors import PoseError
 from lib.core.h36m import MOCAP, SOURCES
-from lib.data import detections, mocap_folder, world
-from lib.data.annotation import list_sources, parse_subjects
+from lib.core.resources import DEFAULT_CAMERAS
 from lib.data.arrays import h36m_names
 from lib.data.cache import cache_folder, cached
-from lib.data.cameras import DEFAULT_CAMERAS
+from lib.data.h36m import detections, world_sources
+from lib.data.h36m.annotation import list_sources, parse_subjects
+from lib.data.mocap.folder import list_takes, load_mocap, mocap_files
 
 __all__ = ['SOURCES', 'MOCAP', 'load_split', 'split_label', 'load_dataset', 'load_subjects',
            'cameras_file', 'cache_folder']
@@ -56,11 +57,11 @@ def load_split(dataset_root, split, dataset_cfg, cache_dir=None, progress=None, 
     options = {'source': MOCAP, 'split': split, 'test': sorted(dataset_cfg.mocap_test),
                'cameras': kind, 'views': dataset_cfg.mocap_views, 'camera_file': cameras_path,
                'distortion': bool(dataset_cfg.distortion)}
-    takes = mocap_folder.list_takes(dataset_root)     # listed once: for the key and the arrays
-    paths = (mocap_folder.mocap_files(dataset_root, takes)
+    takes = list_takes(dataset_root)     # listed once: for the key and the arrays
+    paths = (mocap_files(dataset_root, takes)
              + ([cameras_path] if cameras_path else []))
     return cached(cache_dir, paths, options,
-                  lambda: mocap_folder.load_mocap(dataset_root, takes, split, dataset_cfg,
+                  lambda: load_mocap(dataset_root, takes, split, dataset_cfg,
                                                   cameras_path, progress),
                   '%s (%s)' % (split_label(dataset_cfg, split), MOCAP))
 
@@ -97,12 +98,12 @@ def load_dataset(dataset_root, subjects, dataset_cfg, input_2d='gt', cache_dir=N
         build = lambda: parse_subjects(paths, ids, dataset_cfg.distortion, progress, workers)
     else:
         cameras_path = cameras_file(dataset_cfg.cameras, dataset_root)
-        paths = world.source_files(source, dataset_root)
+        paths = world_sources.source_files(source, dataset_root)
         if not paths:
             raise PoseError('%s: no %s files here (see README, "Data sources")'
                             % (dataset_root, source))
         paths = paths + [cameras_path]
-        build = lambda: world.load_world_source(source, dataset_root, subjects, cameras_path,
+        build = lambda: world_sources.load_world_source(source, dataset_root, subjects, cameras_path,
                                                   dataset_cfg.distortion)
     options = {'source': source, 'subjects': list(subjects),
                'distortion': bool(dataset_cfg.distortion), 'cameras': cameras_path}

@@ -19,14 +19,13 @@ A file whose names or metadata say one layout while `layout` says another is ref
 import glob
 import logging
 import os
-import warnings
 
 import numpy as np
 
 from lib.core import layouts
+from lib.core.layouts import other_order
 from lib.core.errors import PoseError
 from lib.core.files import not_a_file
-from lib.data.detections import upright_ratio
 from lib.infer.keypoint_values import (BY_COUNT, Detections, check_layout, frame_label,
                                        keypoint_array, keypoints_of, layout_by_count, load_json,
                                        natural_key, number_or_none)
@@ -247,16 +246,10 @@ def read_array(frames_in, path, wanted, names=None):
 
 def check_joint_order(points, layout, path):
     """Refuse 17 unnamed keypoints (N, 17, 3) said to be in `layout` (h36m or coco) whose poses
-    look like the other order: the head-to-feet line of the claimed order spans far less of
-    the body than the other's (lib.data.detections.upright_ratio)."""
-    if layout not in ('h36m', 'coco'):
-        return
-    other = 'coco' if layout == 'h36m' else 'h36m'
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')          # frames with a missing joint have no ratio
-        claimed = upright_ratio(layouts.to_h36m(points, layout, min_confidence=-np.inf))
-        alternative = upright_ratio(layouts.to_h36m(points, other, min_confidence=-np.inf))
-    if alternative > claimed + 0.25:
+    look like the other order (lib.core.layouts.other_order)."""
+    mismatch = other_order(points, layout)
+    if mismatch:
+        other, alternative, claimed = mismatch
         raise PoseError('%s: said to be in %s order, but the keypoints look like %s order (the '
                         'head-to-feet line spans %.0f%% of the body that way, %.0f%% this way); '
                         'use --format %s' % (path, layout, other, 100 * alternative,

@@ -17,6 +17,7 @@ from lib.codec import check_stats, input_space, load_stats
 from lib.core import h36m, layouts
 from lib.core.devices import gpu_contexts
 from lib.core.errors import PoseError
+from lib.core.resources import SHIPPED_MODEL
 from lib.data.arrays import check_arrays, every_nth, id_names
 from lib.eval.evaluation import evaluate, ground_truth_poses
 from lib.eval.metrics import protocol_errors, velocity_errors
@@ -24,12 +25,8 @@ from lib.eval.prediction import predict_poses
 from lib.eval.report import summarize
 from lib.infer.pipeline import check_lift_options, lift_file, lift_track, rescales
 from lib.model.network import build_network, fold_batchnorm
-from lib.train import runs
+from lib.model import run_files
 
-# The model that ships with the project (models/mocap_camera_free/README.md, its card): what
-# Lifter.load, infer.py and export.py use when no model is named.
-SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'models', 'mocap_camera_free', 'model.params')
 
 
 def device_context(device):
@@ -67,7 +64,7 @@ class Lifter:
         self.space = input_space(cfg.NETWORK)
         self.context = context or mx.cpu()
         self.trained = build_network(cfg.NETWORK)
-        runs.load_parameters(self.trained, params, [self.context])
+        run_files.load_parameters(self.trained, params, [self.context])
         # Predictions come from the network with its BatchNorm and max-norm folded into the
         # Linear layers: the same numbers (tests/test_model.py), about twice as fast.
         self.net = fold_batchnorm(self.trained, self.context)
@@ -90,9 +87,9 @@ class Lifter:
             raise PoseError('%s: a folder; give the .params file of a run (e.g. %s)'
                             % (model_path, os.path.join(str(model_path), 'Model_epoch200.params')))
         context = device_context(device)
-        cfg, run_stats = runs.load_run(model_path, list(cfg_files), defaults)
+        cfg, run_stats = run_files.load_run(model_path, list(cfg_files), defaults)
         if stats is None and run_stats is None:
-            stats = runs.seed_stats_path(model_path)
+            stats = run_files.seed_stats_path(model_path)
             if not os.path.isfile(stats):
                 raise PoseError('%s: a seed checkpoint has no statistics beside it; run test.py '
                                 'on it once (it recomputes them from the training subjects and '

@@ -20,11 +20,10 @@ import numpy as np
 from lib.core.errors import PoseError, error_reason
 from lib.core.files import atomic_path
 from lib.core.settings import to_plain
-from lib.train.runs import (CONFIG_FILE, STATS_FILE, check_finite, file_sha256,
-                            final_model_names, forget_checksums, record_checksum,
-                            verify_checksum)
+from lib.model.run_files import (CONFIG_FILE, RESUME_FILE, STATS_FILE, check_finite,
+                                 file_sha256, final_model_names, verify_checksum)
+from lib.train.runs import forget_checksums, record_checksum
 
-RESUME_FILE = 'resume.npz'
 FIELDS = {'epoch': int, 'step': int, 'curves': list, 'elapsed': (int, float), 'devices': int,
           'log_file': str, 'dataset': str, 'config': dict, 'files': dict}
 # Fields of later versions, absent from the checkpoints of earlier ones.

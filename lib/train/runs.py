@@ -1,4 +1,4 @@
-"""A training run's folder and its files: one writer and one reader each.
+"""A training run's folder and its files, written (lib.model.run_files reads them back).
 
 A training run lives in ROOT/output/model/<YYYY-mm-dd_HH-MM-SS>_<name>/ with
   hyperParams.yaml                    the resolved config it ran with,
@@ -16,23 +16,15 @@ and its log in ROOT/output/train-log/<same name>.log. test.py writes its results
 model it evaluates (lib.eval.report.results_stem).
 """
 import fcntl
-import hashlib
 import os
-import re
 import time
 
-import mxnet as mx
 import numpy as np
 
-from lib.codec import load_stats
-from lib.core.errors import PoseError, error_reason
+from lib.core.errors import PoseError
 from lib.core.files import atomic_path, read_json, write_json
-from lib.core.settings import load_config, load_configs, read_config
 from lib.data.arrays import id_names
-from lib.model.seed_checkpoint import is_seed_checkpoint, load_seed_checkpoint
-
-CONFIG_FILE = 'hyperParams.yaml'
-STATS_FILE = 'meanstd.npz'
+from lib.model.run_files import CHECKSUM_FILE, file_sha256, read_run
 
 
 def new_run_dir(root, name):
@@ -50,30 +42,6 @@ def new_run_dir(root, name):
             raise PoseError('%s: cannot create the run folder (%s)' % (path, e.strerror))
 
 
-FINAL_PREFIX, CHECKPOINT_PREFIX = 'Model_epoch', 'Checkpoint_epoch'
-
-
-def checkpoint_name(epoch, final):
-    return '%s%d.params' % (FINAL_PREFIX if final else CHECKPOINT_PREFIX, epoch)
-
-
-def final_model_names(run_dir):
-    """The final models (checkpoint_name(N, final=True)) in a run folder, by epoch."""
-    found = [re.fullmatch(FINAL_PREFIX + r'(\d+)\.params', f) for f in os.listdir(run_dir)]
-    return [m.group(0) for m in sorted(filter(None, found), key=lambda m: int(m.group(1)))]
-
-
-CHECKSUM_FILE = 'checksums.json'
-
-
-def file_sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
-
-
 def record_checksum(path):
     """Note the SHA-256 of a file train.py wrote in its folder's checksums.json."""
     book = os.path.join(os.path.dirname(os.path.abspath(path)), CHECKSUM_FILE)
@@ -89,18 +57,6 @@ def forget_checksums(run_dir, names):
         write_json({k: v for k, v in sums.items() if k not in names}, book)
 
 
-def verify_checksum(path):
-    """A file whose folder's checksums.json records another SHA-256 is a PoseError: it was
-    damaged or changed after train.py wrote it. Files without a record (seed checkpoints, runs
-    of earlier versions) pass."""
-    sums = read_json(os.path.join(os.path.dirname(os.path.abspath(path)), CHECKSUM_FILE))
-    name = os.path.basename(path)
-    if sums and name in sums and sums[name] != file_sha256(path):
-        raise PoseError('%s: its SHA-256 differs from the one train.py recorded in %s: the file '
-                        'is damaged or was changed since (to change a run\'s config, pass --cfg)'
-                        % (path, CHECKSUM_FILE))
-
-
 def save_parameters(net, path):
     """net.save_parameters, written under a temporary name and renamed, its checksum recorded."""
     with atomic_path(path) as tmp:
@@ -108,37 +64,6 @@ def save_parameters(net, path):
     record_checksum(path)
 
 
-def load_parameters(net, path, contexts):
-    """Load a params file (ours, float32 or float16, or a seed checkpoint) into net, after
-    checking its recorded checksum; a damaged file or one of another network shape is a
-    PoseError."""
-    verify_checksum(path)
-    if is_seed_checkpoint(path):
-        load_seed_checkpoint(net, path, contexts)
-    else:
-        try:
-            # A model stored in float16 (the shipped one) is cast to the network's float32.
-            net.load_parameters(path, ctx=contexts, cast_dtype=True, dtype_source='current')
-        except (AssertionError, mx.base.MXNetError, ValueError) as e:
-            raise PoseError('%s: does not fit this network (%s)' % (path, error_reason(e)))
-    check_finite(net, contexts, path)
-
-
-def check_finite(net, contexts, where):
-    """A PoseError naming `where` when a loaded parameter of net holds NaN or infinity."""
-    for name, param in net.collect_params().items():
-        if not np.all(np.isfinite(param.data(contexts[0]).asnumpy())):
-            raise PoseError('%s: %s holds NaN or infinity (a damaged file)' % (where, name))
-
-
-def seed_stats_path(model_path):
-    """<model without .params>_meanstd.npz: the statistics test.py recomputes for a seed
-    checkpoint that has none beside it."""
-    stem = model_path[:-len('.params')] if model_path.endswith('.params') else model_path
-    return stem + '_meanstd.npz'
-
-
-RECORDINGS_FILE = 'recordings.json'
 
 
 def recordings_record(data):
@@ -165,44 +90,11 @@ def log_path(root, run_dir):
                         os.path.basename(run_dir) + '.log')
 
 
-def read_run(run_dir, cfg_override, where, defaults=None):
-    """The config (with the YAML files of cfg_override applied over it) and the statistics kept
-    in a run folder; `where` (the option that named the folder) starts the error message when
-    one is missing. The run's hyperParams.yaml is read over `defaults` (config.default_config()
-    from the commands, so that a run saved before a key existed gets its default), or, without
-    them, taken as the complete config it is."""
-    cfg_path = os.path.join(run_dir, CONFIG_FILE)
-    stats_path = os.path.join(run_dir, STATS_FILE)
-    for p in (cfg_path, stats_path):
-        if not os.path.isfile(p):
-            raise PoseError('%s: %s is missing (a run folder of train.py holds %s and %s)'
-                            % (where, p, CONFIG_FILE, STATS_FILE))
-        verify_checksum(p)
-    base = load_config(cfg_path, defaults) if defaults is not None else read_config(cfg_path)
-    cfg = load_configs(cfg_override, base)
-    return cfg, load_stats(stats_path)
-
-
 def load_run_dir(run_dir, defaults=None):
     """Config and statistics of a run folder (for --resume)."""
     if not os.path.isdir(run_dir):
         raise PoseError('--resume %s: no such run folder' % run_dir)
     return read_run(run_dir, [], '--resume %s' % run_dir, defaults)
-
-
-RUN_FILES = (CONFIG_FILE, STATS_FILE, CHECKSUM_FILE, RECORDINGS_FILE, 'resume.npz', 'curves.csv',
-             'curves.png', '.lock')
-
-
-def refuse_run_file(option, path):
-    """A PoseError when an output `path` would replace a file of a run folder (its config,
-    statistics, checksums, recordings, checkpoint, curves, lock or any .params): results never
-    overwrite what a run holds, its integrity record least of all."""
-    folder = os.path.dirname(os.path.abspath(path))
-    is_run = any(os.path.isfile(os.path.join(folder, n)) for n in (CHECKSUM_FILE, CONFIG_FILE))
-    name = os.path.basename(path)
-    if is_run and (name in RUN_FILES or name.endswith('.params')):
-        raise PoseError('%s %s: is a file of the run in %s; write elsewhere' % (option, path, folder))
 
 
 def lock_run_dir(run_dir):
@@ -217,31 +109,3 @@ def lock_run_dir(run_dir):
     return handle
 
 
-def load_run(model_path, cfg_override=None, defaults=None):
-    """Config and statistics of the run that holds `model_path`.
-
-    Returns (cfg, stats). `cfg_override` (a list of YAML paths) is applied over the run's config.
-    A seed checkpoint without our hyperParams.yaml and meanstd.npz beside it gets `defaults`
-    (config.default_config(): the seed's values) and stats None: the caller recomputes them
-    from the training subjects, as the seed did. Run folders: see read_run.
-    """
-    if not os.path.isfile(model_path):
-        raise PoseError('--model %s: no such file' % model_path)
-    verify_checksum(model_path)
-    run_dir = os.path.dirname(os.path.abspath(model_path))
-    if is_seed_checkpoint(model_path) and not os.path.isfile(os.path.join(run_dir, STATS_FILE)):
-        if defaults is None:
-            raise PoseError('%s: a seed checkpoint holds no config; pass the defaults '
-                            '(config.default_config())' % model_path)
-        cfg = load_configs(cfg_override or [], defaults)
-        cfg.NETWORK.input_space = 'pixel'         # the seed's network takes the camera's pixels
-        return cfg, None
-    sums = read_json(os.path.join(run_dir, CHECKSUM_FILE))
-    if sums is not None and os.path.basename(model_path) not in sums:
-        # The statistics beside it belong to the network this folder's run trained; a file of
-        # another run (copied in, renamed) would be lifted with the wrong ones.
-        raise PoseError('--model %s: not written by the run of this folder (%s has no record of '
-                        'it), so its statistics %s may belong to another network; use the file '
-                        'in the folder of the run that trained it'
-                        % (model_path, CHECKSUM_FILE, STATS_FILE))
-    return read_run(run_dir, cfg_override or [], '--model %s' % model_path, defaults)

@@ -235,14 +235,6 @@ def _turn(values, dof, frames):
     return compose(''.join(reversed(axes)), values[:, columns][:, ::-1])
 
 
-def read_asf_amc(asf_path, amc_path):
-    """(AsfSkeleton, {name: (F, 3)} positions in mm, y up) of one AMC file."""
-    skeleton = read_asf(asf_path)
-    motion = read_amc(amc_path, skeleton)
-    pos = forward_kinematics(skeleton, motion)
-    return skeleton, {k: v * skeleton.length_unit_mm for k, v in pos.items()}
-
-
 def asf_beside(amc_path):
     """The ASF of an AMC file, in its folder or the one above: the only one there, or the one
     whose name (up to a '-') starts the AMC's name before a '_' or '-' ('07-walk.asf' for

@@ -19,10 +19,11 @@ from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path
 from lib.core.h36m import CAMERA_IDS
-from lib.core.layouts import layout_names, to_h36m
+from lib.core.layouts import layout_names, other_order, to_h36m
 from lib.data.arrays import ARRAY_KEYS
-from lib.data.world import (load_pickled_npz, npz_keys, number_subactions, parse_action_name,
-                            recordings_only, subject_key)
+from lib.data.h36m.recordings import (number_subactions, parse_action_name, recordings_only,
+                                     subject_recordings)
+from lib.data.h36m.videopose3d import load_pickled_npz, npz_keys
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +100,7 @@ def read_videopose3d_2d(path, subjects):
                         '(%s)' % (path, key[0], key[1], ', '.join('%s/%d' % k for k in VP3D_LAYOUTS)))
     out = {}
     for s in subjects:
-        if subject_key(s) not in positions:
-            raise PoseError('%s: subject S%d missing' % (path, s))
-        recordings = positions[subject_key(s)]
-        if not isinstance(recordings, dict):
-            raise PoseError('%s: S%d is a %s, expected a dict of recordings'
-                            % (path, s, type(recordings).__name__))
+        recordings = subject_recordings(positions, s, path)
         for name, cams in recordings.items():
             if not isinstance(cams, (list, tuple)):
                 raise PoseError('%s: S%d %s is a %s, expected a list of 4 cameras\' arrays'
@@ -124,27 +120,13 @@ def to_17_joints(det, layout, where):
     pose[gap, h36m.NECK_NOSE] = (pose[gap, thorax] + pose[gap, head]) / 2
     if np.isnan(pose).any() or not np.all(np.isfinite(pose)):
         raise PoseError('%s: NaN, infinity or a joint at (0, 0) among the detections' % where)
-    if layout in ('h36m', 'coco') and len(det):
-        other = 'coco' if layout == 'h36m' else 'h36m'
-        claimed = upright_ratio(pose)
-        alternative = upright_ratio(to_h36m(det, other, min_confidence=-np.inf))
-        if alternative > claimed + 0.25:
-            raise PoseError('%s: the file says its joints are in %s order, but they look like %s '
-                            'order (the head-to-feet line spans %.0f%% of the body that way, %.0f%% '
-                            'this way)' % (where, layout, other, 100 * alternative, 100 * claimed))
+    mismatch = other_order(det, layout) if len(det) else None
+    if mismatch:
+        other, alternative, claimed = mismatch
+        raise PoseError('%s: the file says its joints are in %s order, but they look like %s '
+                        'order (the head-to-feet line spans %.0f%% of the body that way, %.0f%% '
+                        'this way)' % (where, layout, other, 100 * alternative, 100 * claimed))
     return pose.astype(np.float32)
-
-
-def upright_ratio(pose):
-    """How well poses (N, 17, 2) fit a body: the median over frames of the distance from the
-    head to the mid-point of the feet over the largest distance between two joints. About 0.9
-    for people standing in the layout the joints are really in; much less in a wrong order."""
-    pose = pose[:, list(h36m.INPUT_JOINTS)]
-    head = pose[:, h36m.INPUT_JOINTS.index(h36m.JOINT_NAMES.index('Head'))]
-    feet = (pose[:, h36m.INPUT_JOINTS.index(3)] + pose[:, h36m.INPUT_JOINTS.index(6)]) / 2
-    extent = np.max(np.linalg.norm(pose[:, :, None] - pose[:, None], axis=-1), axis=(1, 2))
-    ratio = np.linalg.norm(head - feet, axis=-1) / np.maximum(extent, 1e-6)
-    return float(np.nanmedian(ratio))
 
 
 def read_detections(root, name, subjects):

@@ -1,6 +1,6 @@
 """A folder of motion capture (BVH, ASF/AMC, CMU exponential-map text, in any sub-folders) as
-the dataset arrays: each take read as Human3.6M joints (lib.data.mocap), labelled with its
-performer and motion class, and filmed by virtual cameras (lib.data.virtual_cameras).
+the dataset arrays: each take read as Human3.6M joints (lib.data.mocap.take), labelled with its
+performer and motion class, and filmed by virtual cameras (lib.data.mocap.virtual_cameras).
 
 The performer and the class of a file, the first rule that applies:
   1. the folder's takes.tsv names the file (columns file, performer, class, rate; see
@@ -25,10 +25,10 @@ import numpy as np
 
 from lib.core.errors import PoseError
 from lib.data.arrays import assemble, camera_view
-from lib.data.cmu_expmap import looks_like_expmap
+from lib.data.mocap.cmu_expmap import looks_like_expmap
 from lib.data.cameras import load_cameras
-from lib.data.mocap import read_take
-from lib.data.virtual_cameras import centred, random_cameras, too_near
+from lib.data.mocap.take import read_take
+from lib.data.mocap.virtual_cameras import centred, random_cameras, too_near
 
 log = logging.getLogger(__name__)
 

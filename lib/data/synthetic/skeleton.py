@@ -1,6 +1,6 @@
 """Synthetic human motion: a kinematic 32-joint skeleton with per-subject proportions, and 15
 action styles as joint-angle series (rhythms, gestures and low-pass noise, clipped to joint
-limits) at 50 frames a second. lib.data.synthetic poses it in the world and writes it.
+limits) at 50 frames a second. lib.data.synthetic.generator poses it in the world and writes it.
 """
 import numpy as np
 from scipy.ndimage import gaussian_filter1d

@@ -18,16 +18,18 @@ from scipy.ndimage import gaussian_filter1d
 from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path
-from lib.data import bvh
-from lib.data.annotation import annotation_path, folder_name, write_annotation
-from lib.data.cameras import (DEFAULT_CAMERAS, load_h36m_cameras, project, save_cameras_h5,
-                              world_to_camera)
-from lib.data.dataset import SOURCES
-from lib.data.detections import write_sh_files
+from lib.core.h36m import SOURCES
+from lib.core.resources import DEFAULT_CAMERAS
+from lib.data.cameras import load_h36m_cameras, project, save_cameras_h5, world_to_camera
+from lib.data.h36m.annotation import annotation_path, folder_name, write_annotation
+from lib.data.h36m.cdf import write_cdf
+from lib.data.h36m.detections import write_sh_files
+from lib.data.h36m.hdf5 import write_h5
+from lib.data.h36m.videopose3d import save_npz
 from lib.data.kinematics import Y_UP_TO_Z_UP, euler_zxy, rotation
-from lib.data.motion import (ANKLE_HEIGHT, FPS, LIMITS, PARENTS_32, action_angles,
-                             smooth_noise, subject_proportions)
-from lib.data.world import save_npz, write_cdf, write_h5
+from lib.data.mocap import bvh
+from lib.data.synthetic.skeleton import (ANKLE_HEIGHT, FPS, LIMITS, PARENTS_32, action_angles,
+                                         smooth_noise, subject_proportions)
 
 
 def _root_path(n, speed, drift, rng):
