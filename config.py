@@ -16,9 +16,13 @@ from lib.core.settings import dump_config, to_plain  # noqa: F401  (the commands
 
 def default_config():
     """The defaults, a fresh EasyDict each call."""
-    cfg = edict()
+    return edict(NETWORK=network_defaults(), TRAIN=train_defaults(),
+                 DATASET=dataset_defaults(), TEST=test_defaults())
 
-    # Network: the residual MLP of Martinez et al. (2017).
+
+def network_defaults():
+    """Section NETWORK: the residual MLP of Martinez et al. (2017)."""
+    cfg = edict()
     cfg.NETWORK = edict()
     cfg.NETWORK.linear_size = 1024       # width of every hidden Linear layer
     cfg.NETWORK.nResBlock = 2            # residual blocks, each two Linear-BN-ReLU-Dropout
@@ -29,8 +33,12 @@ def default_config():
     cfg.NETWORK.max_norm = False         # scale each weight matrix to norm <= 1 in the forward pass (TF code: True)
     cfg.NETWORK.hybrid = True            # hybridize the network (static graph) for speed
     cfg.NETWORK.input_space = 'pixel'    # 2D input: 'pixel' (the camera's pixels, the paper's) or 'camera_free' (each pose with its pelvis at 0, scaled to a 100-px joint spread: any camera; lib/codec.py)
+    return cfg.NETWORK
 
-    # Training.
+
+def train_defaults():
+    """Section TRAIN: the optimiser, its schedule and the epochs."""
+    cfg = edict()
     cfg.TRAIN = edict()
     cfg.TRAIN.batchsize = 64             # samples per device per step (seed: per GPU)
     cfg.TRAIN.optimizer = 'adam'         # only Adam, as in the paper and the seed
@@ -49,17 +57,19 @@ def default_config():
     cfg.TRAIN.shuffle = True             # reshuffle the training set every epoch
     cfg.TRAIN.flip = False               # mirror a random half of each batch (neither paper nor seed)
     cfg.TRAIN.seed = 0                   # random seed of numpy and MXNet (init, shuffling, dropout)
+    return cfg.TRAIN
 
-    cfg.DATASET = dataset_defaults()
 
-    # Testing.
+def test_defaults():
+    """Section TEST: how test.py and the per-epoch test evaluate."""
+    cfg = edict()
     cfg.TEST = edict()
     cfg.TEST.batchsize = 1024            # frames per forward pass; does not change the results
     cfg.TEST.sigma = 0.0                 # std (pixels) of Gaussian noise on the 2D input at test time
     cfg.TEST.noise_seed = 0              # seed of that noise, drawn once: the same numbers every time
     cfg.TEST.flip = False                # average the predictions of each input and its mirror image
     cfg.TEST.every = 1                   # evaluate every N-th frame of each recording (1: all, the paper's protocol)
-    return cfg
+    return cfg.TEST
 
 
 def dataset_defaults():

@@ -20,15 +20,15 @@ import os
 from lib.cli.options import parser_for, run, setup_logging
 from lib.core.errors import PoseError
 from lib.core.files import check_output
-from lib.model.onnx import export_onnx
-from lib.model.run_files import refuse_run_file
 from lib.core.resources import SHIPPED_MODEL
 from lib.infer.lifter import Lifter
+from lib.model.onnx import export_onnx
+from lib.model.run_files import refuse_run_file
 
 log = logging.getLogger('export')
 
 
-def main():
+def main(argv=None):
     parser = parser_for(__doc__)
     parser.add_argument('--model', default=None,
                         help='a .params file of a training run (default: the shipped model, '
@@ -37,7 +37,7 @@ def main():
     parser.add_argument('--rescale', action='store_true',
                         help='build in infer.py\'s rescaling of detector pixels to the training '
                              'scale')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     args.model = args.model or SHIPPED_MODEL
     setup_logging(None)
     if not args.onnx.endswith('.onnx'):

@@ -25,56 +25,29 @@ import shutil
 import numpy as np
 
 from lib.cli.options import base_parser, contexts_from_arg, run, setup_logging
-from lib.core import layouts
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path, check_output, write_json
 from lib.core.progress import progress
-from lib.eval.figures import lift_figure, save_animation, save_figure
-from lib.infer.keypoint_files import check_image_size
 from lib.core.resources import SHIPPED_MODEL
+from lib.eval.figures import lift_figure, save_animation, save_figure
 from lib.infer.lifter import Lifter
-from lib.infer.pipeline import check_lift_options
+from lib.infer.options import LiftOptions, add_arguments
+from lib.infer.pipeline import lift_file
 from lib.model.onnx import export_onnx
 from lib.model.run_files import refuse_run_file
 
 log = logging.getLogger('infer')
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = base_parser(__doc__, dataset=False)
     parser.add_argument('--model', help='a .params file of a training run (default: the '
                         'shipped model, models/mocap_camera_free/model.params)')
     parser.add_argument('--input', required=True,
                         help='keypoint file (JSON or .npy), or an OpenPose output folder')
-    parser.add_argument('--format', choices=('auto',) + tuple(layouts.LAYOUTS), default='auto',
-                        help='keypoint layout; auto (default) takes it from the file, which must '
-                             'then say it by names, metadata or an unambiguous keypoint count')
     parser.add_argument('--output', required=True,
                         help='JSON file to write; <stem>_3d.npy is written beside it')
-    parser.add_argument('--image-size', type=float, nargs=2, default=None, metavar=('W', 'H'),
-                        help='image width and height in pixels (MediaPipe\'s coordinates are '
-                             'fractions of them)')
-    parser.add_argument('--min-confidence', type=float, default=0.1,
-                        help='keypoints below this confidence are missing (default 0.1)')
-    parser.add_argument('--max-missing', type=int, default=4,
-                        help='a frame with more of the 16 input joints missing is left out '
-                             '(default 4); fewer are filled')
-    parser.add_argument('--person', choices=('all', 'best'), default='all',
-                        help='all: every person, tracked across frames; best: only the '
-                             'highest-scoring person of each frame')
-    parser.add_argument('--rescale', choices=('auto', 'yes', 'no'), default='auto',
-                        help='centre and scale the 2D to the training distribution (auto: yes '
-                             'for every layout but h36m); moot for a camera-free model (the '
-                             'shipped one), which takes any camera\'s pixels; it costs a '
-                             'pixel-space model 8 to 18 mm of Protocol #1 (doc/inference.md)')
-    parser.add_argument('--track-gate', type=float, default=1.5, metavar='SIZES',
-                        help='a person farther than this many body sizes (plus twice their speed '
-                             'times the frames since seen) from every track starts a new one '
-                             '(default 1.5)')
-    parser.add_argument('--track-max-gap', type=int, default=25, metavar='FRAMES',
-                        help='a track unseen for more frames ends (default 25)')
-    parser.add_argument('--smooth', type=float, default=0.0, metavar='SIGMA',
-                        help='Gaussian smoothing of the 3D over time, std in frames (0: off)')
+    add_arguments(parser)
     parser.add_argument('--figures', default=None, metavar='DIR',
                         help='draw frames (2D input in the detector\'s pixels beside the 3D '
                              'prediction) into DIR')
@@ -89,24 +62,15 @@ def parse_args():
     parser.add_argument('--onnx', default=None,
                         help='also export the model to this ONNX file (with the rescaling when '
                              'it is used)')
-    return parser.parse_args()
-
-
-# The arguments of lib.infer.pipeline.lift_file as this command's options, for its messages.
-OPTION_NAMES = {'min_confidence': '--min-confidence', 'max_missing': '--max-missing',
-                'person': '--person', 'rescale': '--rescale', 'smooth': '--smooth',
-                'gate': '--track-gate', 'max_gap': '--track-max-gap'}
+    return parser.parse_args(argv)
 
 
 def check_options(args):
     """Ranges and paths, before anything is read or written: no output may be an input."""
     args.model = args.model or SHIPPED_MODEL
-    check_lift_options(args.min_confidence, args.max_missing, args.person, args.rescale,
-                       args.smooth, args.track_gate, args.track_max_gap, OPTION_NAMES)
+    args.options = LiftOptions.from_args(args)
     if args.max_figures < 0:
         raise PoseError('--max-figures %d: expected a number >= 0' % args.max_figures)
-    if args.image_size:
-        check_image_size(args.image_size, '--image-size')
     if not args.output.endswith('.json'):
         raise PoseError('--output %s: expected a .json file name (the .npy goes beside it)'
                         % args.output)
@@ -214,17 +178,14 @@ def draw(args, result, animated):
         log.info('wrote %s (person %s, %d frames)', args.animation, person.id, len(person.rows))
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     setup_logging(None, args.debug)
     check_options(args)
     lifter = Lifter.load(args.model, contexts_from_arg(args.gpu)[0], args.cfg,
                          defaults=default_config())
     log.info('model %s (%s input)', args.model, lifter.space)
-    result = lifter.lift_file(args.input, layout=args.format, image_size=args.image_size,
-                              min_confidence=args.min_confidence, max_missing=args.max_missing,
-                              person=args.person, rescale=args.rescale, smooth=args.smooth,
-                              gate=args.track_gate, max_gap=args.track_max_gap)
+    result = lift_file(lifter, args.input, args.options)
     animated = animated_person(args, result) if args.animation else None     # checked first
     write_outputs(args, result)
     draw(args, result, animated)

@@ -40,7 +40,7 @@ from lib.model.run_files import refuse_run_file
 log = logging.getLogger('test')
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = base_parser(__doc__)
     parser.add_argument('--model', required=True, nargs='+',
                         help='.params file(s) of training runs (or seed checkpoints)')
@@ -58,7 +58,7 @@ def parse_args():
     parser.add_argument('--save-predictions', action='store_true',
                         help='also write <model>_predictions.npz: pred3d (N, 17, 3) mm and ids '
                              '(N, 5) subject, action, subaction, camera, frame')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.figures < 0:
         raise PoseError('--figures %d: expected a number of frames >= 0' % args.figures)
     if args.sigma is not None and not 0 <= args.sigma <= 1000:
@@ -226,8 +226,8 @@ def summarize_runs(args, all_results):
     log.info('wrote %s and %s', path, path[:-len('.json')] + '.md')
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     models = read_models(args)
     contexts = contexts_from_arg(args.gpu)
     check_dataset_root(args.dataset)

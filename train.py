@@ -12,6 +12,7 @@ import os
 import pprint
 import shutil
 import time
+from collections import namedtuple
 
 import mxnet as mx
 
@@ -23,7 +24,7 @@ from lib.codec import (compute_stats, encode_inputs, input_space, mirror_axis, n
 from lib.core.errors import PoseError
 from lib.core.files import write_json, write_text
 from lib.core.progress import file_progress
-from lib.data.arrays import every_nth, id_names
+from lib.data.arrays import ACTION, every_nth, id_names
 from lib.data.dataset import cache_folder, load_split, split_label
 from lib.eval.evaluation import evaluate
 from lib.eval.figures import curves_figure, save_figure
@@ -35,14 +36,19 @@ from lib.model import run_files
 from lib.train import runs
 from lib.train.augment import DeviceAugment
 from lib.train.budget import EPOCH_OVERHEAD_S, TimeBudget, probe_step_seconds
+from lib.train.state import RunState
 from lib.train.loop import (DeviceData, Training, bn_momentum, epoch_seed, epoch_steps,
                             learning_rate, make_trainer, run_steps, set_seed, stride_offset,
                             train_epoch)
 
 log = logging.getLogger('train')
 
+# What every step of a run works in: the command's arguments, the config, the run folder, its
+# log file and the normalisation statistics.
+Run = namedtuple('Run', 'args cfg folder log_file stats')
 
-def parse_args():
+
+def parse_args(argv=None):
     parser = base_parser(__doc__, training=True)
     parser.add_argument('--seed', type=int, default=None,
                         help='random seed (overrides TRAIN.seed); the same seed on the CPU gives '
@@ -50,7 +56,7 @@ def parse_args():
     parser.add_argument('--resume', default=None, metavar='RUN_DIR',
                         help='continue a killed run from its last completed epoch, with its own '
                              'config, statistics, optimiser state and schedule')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def resolve_config(args):
@@ -150,10 +156,10 @@ def describe_data(cfg, run_dir, train, test, resume, contexts):
         log.warning(mismatch)
 
 
-def build_training(cfg, contexts, train, stats, resume):
+def build_training(cfg, contexts, train, stats, resume, clock):
     """The Training (network, trainer, the training set resident on every device, its
-    augmentation), initialised or restored from the checkpoint; with the progress so far:
-    (first epoch, step, curves, elapsed seconds, planned epochs or None: not yet planned)."""
+    augmentation), initialised or restored from the checkpoint, and the RunState: a new run's,
+    whose clock starts at `clock`, or the checkpoint's."""
     net = training_network(cfg.NETWORK, contexts)
     trainer = make_trainer(net, cfg.TRAIN)
     space = input_space(cfg.NETWORK)
@@ -166,10 +172,9 @@ def build_training(cfg, contexts, train, stats, resume):
     training = Training(net, trainer, data, cfg.TRAIN,
                         augment=augment if augment.active() else None)
     if not resume:
-        return training, (1, 0, [], 0.0, None)
+        return training, RunState(clock)
     checkpoints.load_checkpoint_weights(net, trainer, resume, contexts)
-    return training, (resume['epoch'] + 1, resume['step'], resume['curves'], resume['elapsed'],
-                      resume.get('planned_epochs', cfg.TRAIN.end_epoch))
+    return training, RunState.resumed(resume, clock, cfg.TRAIN.end_epoch)
 
 
 def plan_epochs(cfg, training, test, stats, budget, start):
@@ -196,20 +201,20 @@ def plan_epochs(cfg, training, test, stats, budget, start):
     return planned
 
 
-def finish_epoch(args, cfg, run_dir, log_file, training, epoch, progress):
+def finish_epoch(run, training, state):
     """After an epoch: the curves, a checkpoint when due, and the resume checkpoint."""
-    step, curves, start, end = progress
-    write_text(format_curves_csv(curves), os.path.join(run_dir, 'curves.csv'))
-    save_figure(curves_figure(curves), os.path.join(run_dir, 'curves.png'))
-    if epoch % max(1, end // max(1, cfg.TRAIN.checkpoints)) == 0 or epoch == 1:
-        path = os.path.join(run_dir, run_files.checkpoint_name(epoch, final=False))
+    cfg, epoch = run.cfg, state.epoch
+    write_text(format_curves_csv(state.curves), os.path.join(run.folder, 'curves.csv'))
+    save_figure(curves_figure(state.curves), os.path.join(run.folder, 'curves.png'))
+    if epoch % max(1, state.planned // max(1, cfg.TRAIN.checkpoints)) == 0 or epoch == 1:
+        path = os.path.join(run.folder, run_files.checkpoint_name(epoch, final=False))
         runs.save_parameters(training.net, path)
         log.info('wrote checkpoint %s', path)
-    if epoch < end:
-        checkpoints.save_checkpoint(training.net, training.trainer, run_dir, cfg, {
-            'epoch': epoch, 'step': step, 'curves': curves, 'elapsed': time.time() - start,
-            'planned_epochs': end, 'devices': len(training.data.contexts), 'log_file': log_file,
-            'threads': threads.thread_count(), 'dataset': os.path.abspath(args.dataset)})
+    if epoch < state.planned:
+        checkpoints.save_checkpoint(training.net, training.trainer, run.folder, cfg, dict(
+            state.checkpoint_fields(), devices=len(training.data.contexts),
+            log_file=run.log_file, threads=threads.thread_count(),
+            dataset=os.path.abspath(run.args.dataset)))
 
 
 def lay_schedule(training, train_cfg, epochs):
@@ -233,52 +238,60 @@ def replan(train_cfg, budget, planned, epoch, spent, per_epoch):
     return fit
 
 
-def train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress, clock):
+def train_epochs(run, training, test, state):
     """Every epoch left: train, evaluate on the test set, log, write curves and checkpoints.
-    `clock`: time.time() when this command started. Returns the last epoch trained."""
-    first, step, curves, elapsed, planned = progress
-    start = clock - elapsed                      # the run's clock, carried over a resume
+    `state` (a RunState) moves on with each epoch."""
+    cfg = run.cfg
     budget = TimeBudget(cfg.TRAIN.time_budget)
-    if planned is None:
-        planned = plan_epochs(cfg, training, test, stats, budget, start)
+    if state.planned is None:
+        state.planned = plan_epochs(cfg, training, test, run.stats, budget, state.started)
     stride, seed = cfg.TRAIN.frame_stride, cfg.TRAIN.seed
-    lay_schedule(training, cfg.TRAIN, planned)
-    epoch, loop_start = first - 1, time.time()
-    while epoch < planned:
-        if budget.active and epoch >= first:
-            per_epoch = (time.time() - loop_start) / (epoch - first + 1)
-            planned = replan(cfg.TRAIN, budget, planned, epoch, time.time() - start, per_epoch)
-            if planned <= epoch:
+    lay_schedule(training, cfg.TRAIN, state.planned)
+    first, loop_start = state.epoch + 1, time.time()
+    while state.epoch < state.planned:
+        if budget.active and state.epoch >= first:
+            per_epoch = (time.time() - loop_start) / (state.epoch - first + 1)
+            state.planned = replan(cfg.TRAIN, budget, state.planned, state.epoch,
+                                   state.seconds(), per_epoch)
+            if state.planned <= state.epoch:
                 break
-            lay_schedule(training, cfg.TRAIN, planned)
-        epoch += 1
+            lay_schedule(training, cfg.TRAIN, state.planned)
+        epoch = state.epoch + 1
         # Every epoch's randomness (order, dropout, noise, flips) follows from (seed, epoch),
         # so a resumed run draws what the uninterrupted run would have drawn.
         rng = set_seed(epoch_seed(seed, epoch))
-        desc = 'epoch %d/%d' % (epoch, planned)
+        desc = 'epoch %d/%d' % (epoch, state.planned)
         if budget.active:
-            desc += ' (%.1f min left)' % (budget.left(time.time() - start) / 60)
+            desc += ' (%.1f min left)' % (budget.left(state.seconds()) / 60)
         if cfg.TRAIN.bn_momentum_start:
-            training.net.set_bn_momentum(bn_momentum(epoch, planned, cfg.TRAIN.bn_momentum_start,
+            training.net.set_bn_momentum(bn_momentum(epoch, state.planned,
+                                                     cfg.TRAIN.bn_momentum_start,
                                                      cfg.NETWORK.bn_momentum))
-        loss, step = train_epoch(training, rng, step, desc=desc,
-                                 offset=stride_offset(seed, epoch, stride))
-        errors, _ = evaluate(training.net, test, stats, training.data.contexts[0], cfg.TEST,
-                             input_space(cfg.NETWORK))
-        p1 = by_action(errors['p1'], test['ids'][:, 1], id_names(test)[1])
-        lr = learning_rate(step, cfg.TRAIN, training.total_steps)
-        log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '
-                 'actions %.1f)', epoch, planned, step, lr, loss, p1['All frames'], p1['Average'])
-        curves.append({'epoch': epoch, 'step': step, 'lr': lr, 'loss': loss,
-                       'test_p1': p1['All frames'], 'test_p1_average': p1['Average'],
-                       'seconds': time.time() - start})
-        finish_epoch(args, cfg, run_dir, log_file, training, epoch, (step, curves, start, planned))
-    return epoch
+        loss, state.step = train_epoch(training, rng, state.step, desc=desc,
+                                       offset=stride_offset(seed, epoch, stride))
+        state.epoch = epoch
+        log_epoch(run, training, test, state, loss)
+        finish_epoch(run, training, state)
 
 
-def main():
+def log_epoch(run, training, test, state, loss):
+    """The test error after an epoch, logged and added to the curves."""
+    cfg = run.cfg
+    errors, _ = evaluate(training.net, test, run.stats, training.data.contexts[0], cfg.TEST,
+                         input_space(cfg.NETWORK))
+    p1 = by_action(errors['p1'], test['ids'][:, ACTION], id_names(test)[1])
+    lr = learning_rate(state.step, cfg.TRAIN, training.total_steps)
+    log.info('epoch %d/%d  step %d  lr %.3e  loss %.4f  test Protocol#1 %.1f mm (Average of '
+             'actions %.1f)', state.epoch, state.planned, state.step, lr, loss, p1['All frames'],
+             p1['Average'])
+    state.curves.append({'epoch': state.epoch, 'step': state.step, 'lr': lr, 'loss': loss,
+                         'test_p1': p1['All frames'], 'test_p1_average': p1['Average'],
+                         'seconds': state.seconds()})
+
+
+def main(argv=None):
     clock = time.time()
-    args = parse_args()
+    args = parse_args(argv)
     cfg, resume_dir = resolve_config(args)
     contexts = contexts_from_arg(args.gpu)
     check_memory(cfg, contexts)
@@ -289,17 +302,17 @@ def main():
     setup_logging(None, args.debug)
     set_seed(cfg.TRAIN.seed)
     train, test = read_data(args, cfg, len(contexts))
-    run_dir, log_file, stats = open_run(args, cfg, train, resume)
-    lock = lock or runs.lock_run_dir(run_dir)
-    describe_data(cfg, run_dir, train, test, resume, contexts)
-    training, progress = build_training(cfg, contexts, train, stats, resume)
+    run = Run(args, cfg, *open_run(args, cfg, train, resume))
+    lock = lock or runs.lock_run_dir(run.folder)
+    describe_data(cfg, run.folder, train, test, resume, contexts)
+    training, state = build_training(cfg, contexts, train, run.stats, resume, clock)
     log.info('train frames %d (%s), test frames %d (%s)', training.data.size,
              split_label(cfg.DATASET, 'train'), len(test['ids']), split_label(cfg.DATASET, 'test'))
     del train
-    last = train_epochs(args, cfg, run_dir, log_file, training, test, stats, progress, clock)
-    final = os.path.join(run_dir, run_files.checkpoint_name(last, final=True))
+    train_epochs(run, training, test, state)
+    final = os.path.join(run.folder, run_files.checkpoint_name(state.epoch, final=True))
     runs.save_parameters(training.net, final)
-    checkpoints.clear_checkpoint(run_dir)
+    checkpoints.clear_checkpoint(run.folder)
     log.info('wrote final model %s', final)
     lock.close()
     return 0

@@ -1,3 +1,6 @@
+import contextlib
+import importlib.util
+import io
 import json
 import os
 import signal
@@ -18,10 +21,54 @@ use_available_cores()
 from lib.data import synthetic  # noqa: E402
 
 
-def run_cli(*args, cwd=ROOT, timeout=600):
-    """Run a project script with this interpreter; returns the CompletedProcess."""
+def run_process(*args, cwd=ROOT, timeout=600, env=None):
+    """Run a project script in a new process of this interpreter; returns the CompletedProcess.
+    For what only a process shows: signals, start-up, the thread count, a kill."""
     return subprocess.run([sys.executable] + [str(a) for a in args], cwd=cwd, timeout=timeout,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
+
+
+_COMMANDS = {}
+
+
+def command_module(script):
+    """A command (train.py, tools/bench.py, ...) imported once as a module."""
+    if script not in _COMMANDS:
+        spec = importlib.util.spec_from_file_location(
+            'command_' + script.replace('/', '_')[:-3], os.path.join(ROOT, script))
+        module = importlib.util.module_from_spec(spec)
+        handler = signal.getsignal(signal.SIGINT)
+        spec.loader.exec_module(module)
+        # lib.cli.interrupt, which a command imports first, is for a process starting up.
+        signal.signal(signal.SIGINT, handler)
+        _COMMANDS[script] = module
+    return _COMMANDS[script]
+
+
+def run_cli(script, *args, cwd=ROOT, timeout=None):
+    """Run a project command in this process, as its `python SCRIPT ARGS` would run: its
+    main(argv) through lib.cli.options.exit_status (the one-line errors and exit statuses of
+    the command), with sys.argv[0], the working folder, stdout and stderr as a process has
+    them. Returns a CompletedProcess (args, returncode, stdout, stderr). `timeout` is unused
+    (kept for the callers of run_process)."""
+    from lib.cli.options import close_logging, exit_status
+    module = command_module(str(script))
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.argv[0], os.getcwd()
+    sys.argv[0] = os.path.basename(str(script))
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = exit_status(module.main, argv)
+            except SystemExit as e:          # argparse's errors and --help
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        sys.argv[0] = saved[0]
+        os.chdir(saved[1])
+        close_logging()          # what the end of the command's process would close
+    return subprocess.CompletedProcess([script] + argv, code, out.getvalue(), err.getvalue())
 
 
 def only_run(root):
@@ -51,12 +98,26 @@ def start_training_and_kill_after(epoch, root, *args):
             state = None
         if state and state['epoch'] >= epoch:
             break
-        time.sleep(0.05)
-    if state:
-        time.sleep(0.3)                  # somewhere inside the next epoch
-    proc.send_signal(signal.SIGKILL)
+        time.sleep(0.05)                 # polling for the file that shows the epoch
+    proc.send_signal(signal.SIGKILL)     # the next epoch has begun, or is about to
     proc.wait()
     return state
+
+
+def one_line_error(proc, *fragments):
+    """A command that failed as a command should: status 2 and one line `error: ...` holding
+    every fragment, no traceback."""
+    assert proc.returncode == 2, (proc.stdout[-800:], proc.stderr[-800:])
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: '), proc.stderr
+    assert 'Traceback' not in proc.stderr
+    for f in fragments:
+        assert f in lines[0], lines[0]
+
+
+def no_run_folder(root):
+    """True when nothing was made under ROOT/output/model."""
+    return not os.path.exists(os.path.join(str(root), 'output', 'model'))
 
 
 def write_yaml(path, text):

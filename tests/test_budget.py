@@ -146,6 +146,7 @@ TEST:
 """
 
 
+@pytest.mark.slow
 def test_budget_stops_cleanly_with_its_final_model(tmp_path, small_dataset):
     cfg = write_yaml(tmp_path / 'c.yaml', BUDGET_NET % (100000, 0.3))    # 18 s
     proc = run_cli('train.py', '--root', tmp_path, '--dataset', small_dataset, '--cfg', cfg)
@@ -168,6 +169,7 @@ def test_budget_stops_cleanly_with_its_final_model(tmp_path, small_dataset):
     assert test.returncode == 0, test.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_budgeted_run_killed_and_resumed_equals_the_uninterrupted_one(tmp_path, small_dataset):
     # A budget far larger than 5 epochs: the plan is TRAIN.end_epoch in both runs, so that
     # their numbers can be compared; the cosine schedule is laid over the plan.

@@ -71,6 +71,23 @@ def test_links_and_named_files_exist():
             assert os.path.exists(os.path.join(ROOT, script)), '%s runs %s' % (path, script)
 
 
+def test_every_test_the_docs_name_exists():
+    """A test named in a page (`test_x.py::test_y`, or `test_y` alone: a name of three words or
+    more, which no config key such as `test_subjects` is) is a test of the suite."""
+    defined = {}
+    for path in glob.glob(os.path.join(ROOT, 'tests', 'test_*.py')):
+        names = {n.name for n in ast.walk(ast.parse(open(path).read()))
+                 if isinstance(n, ast.FunctionDef) and n.name.startswith('test_')}
+        defined[os.path.basename(path)] = names
+    everywhere = set().union(*defined.values())
+    for path in DOCS:
+        text = open(path).read()
+        for module, name in re.findall(r'(?:tests/)?(test_\w+\.py)::(test_\w+)', text):
+            assert name in defined.get(module, ()), '%s names %s::%s' % (path, module, name)
+        for name in re.findall(r'`(test_[a-z0-9]+_[a-z0-9]+_\w+)`', text):
+            assert name in everywhere, '%s names %s' % (path, name)
+
+
 def test_readme_is_short_and_starts_with_the_two_commands():
     lines = open(os.path.join(ROOT, 'README.md')).read().splitlines()
     assert len(lines) <= 150

@@ -200,6 +200,7 @@ def test_noise_and_flip_at_test_time(trained_run):
     assert results['_flip']['protocol1']['All frames'] != results['']['protocol1']['All frames']
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers_and_flip_training(tmp_path, small_dataset):
     cfg = write_yaml(tmp_path / 'tiny.yaml', TINY_NET % 2)
     flip = write_yaml(tmp_path / 'flip.yaml', 'TRAIN:\n  flip: true\nDATASET:\n  sigma: 2.0\n')

@@ -9,11 +9,12 @@ import pytest
 from lib.core import h36m
 from lib.data.dataset import load_subjects
 from lib.core.errors import PoseError
-from lib.infer.keypoint_files import read_keypoint_file
-from lib.infer.keypoint_values import natural_key
+from lib.infer.detector_files import read_keypoint_file
+from lib.infer.detections import natural_key
 from lib.codec import rescale_to_training
 from lib.core.layouts import to_h36m
-from lib.infer.keypoints import prepare_track
+from lib.infer.missing_joints import prepare_track
+from lib.infer.options import LiftOptions
 from lib.infer.tracking import assign_tracks, ordered_frames
 from tests import keypoint_fixtures as fx
 from tests.conftest import run_cli
@@ -80,7 +81,7 @@ def test_each_format_is_detected_and_mapped(format_files):
         assert det.layout == layout, kind
         frames = ordered_frames(det)
         assert len(frames) == 3 and all(len(people) == 1 for _, people in frames), kind
-        tracks = assign_tracks(frames, det.layout, 0.1)
+        tracks = assign_tracks(frames, det.layout, LiftOptions())
         assert len(tracks) == 1, kind
         pose = tracks[0]['pose2d']
         # Frame 2 is the person moved 8 px right: every format gives the same joints.
@@ -206,7 +207,7 @@ def crossing_frames(n=12):
 def test_two_people_crossing_keep_their_identities(tmp_path):
     path = fx.coco_results(tmp_path / 'cross.json', crossing_frames())
     det = read_keypoint_file(str(path))
-    tracks = assign_tracks(ordered_frames(det), det.layout, 0.1)
+    tracks = assign_tracks(ordered_frames(det), det.layout, LiftOptions())
     assert len(tracks) == 2
     for t in tracks:
         assert t['rows'].tolist() == list(range(12))
@@ -219,7 +220,7 @@ def test_person_best_keeps_the_highest_score(tmp_path):
     frames[1][0][:, 2] = 0.3                               # B scores lower in frame 1
     path = fx.coco_results(tmp_path / 'best.json', frames)
     det = read_keypoint_file(str(path))
-    tracks = assign_tracks(ordered_frames(det), det.layout, 0.1, person='best')
+    tracks = assign_tracks(ordered_frames(det), det.layout, LiftOptions(person='best'))
     assert len(tracks) == 1 and tracks[0]['rows'].tolist() == [0, 1, 2, 3]
     chosen = tracks[0]['points'][1]
     assert chosen[0, 2] == pytest.approx(0.9)              # A, the better one

@@ -2,7 +2,9 @@
 readable size, and lib free of the commands and of config.py."""
 import ast
 import glob
+import importlib
 import os
+import re
 
 import pytest
 
@@ -157,3 +159,56 @@ def test_commands_are_thin(command):
     tree = ast.parse(open(os.path.join(ROOT, command)).read())
     main = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == 'main']
     assert len(main) == 1 and main[0].end_lineno - main[0].lineno + 1 < 40
+
+
+DEVELOPMENT = os.path.join(ROOT, 'doc', 'development.md')
+
+
+def code_map():
+    """{package path: set of module names} of the table in doc/development.md; a row of one
+    module (`lib/codec.py`) counts for the package that holds it."""
+    rows = {}
+    for line in open(DEVELOPMENT).read().splitlines():
+        m = re.match(r'\| `((?:lib|tools)[\w/.]*)` \| (.*) \|$', line)
+        if m and m.group(1).endswith('.py'):
+            folder, name = os.path.split(m.group(1))
+            rows.setdefault(folder, set()).add(name[:-3])
+        elif m:
+            rows.setdefault(m.group(1), set()).update(re.findall(r'`(\w+)`', m.group(2)))
+    return rows
+
+
+def test_the_development_page_maps_every_module():
+    rows = code_map()
+    for folder in glob.glob(os.path.join(ROOT, 'lib', '**', '__init__.py'), recursive=True) + \
+            [os.path.join(ROOT, 'tools', '__init__.py')]:
+        package = os.path.relpath(os.path.dirname(folder), ROOT)
+        modules = {os.path.basename(m)[:-3] for m in glob.glob(os.path.join(ROOT, package, '*.py'))}
+        modules.discard('__init__')
+        assert package in rows, '%s has no row in doc/development.md' % package
+        assert modules <= rows[package], '%s: not on the page: %s' % (package,
+                                                                      modules - rows[package])
+
+
+def resolve(dotted):
+    """The object a dotted name `lib.a.b.name` (or a deeper attribute) names, or None."""
+    parts = dotted.split('.')
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module('.'.join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            obj = getattr(obj, attribute, None)
+            if obj is None:
+                return None
+        return obj
+    return None
+
+
+def test_the_development_page_names_only_what_exists():
+    names = set(re.findall(r'`(lib(?:\.\w+)+)`', open(DEVELOPMENT).read()))
+    assert len(names) > 20
+    missing = sorted(n for n in names if resolve(n) is None)
+    assert not missing, missing
+    assert resolve('lib.data.no_such_module') is None

@@ -1,27 +1,33 @@
-"""Never lose a run: kill and resume, atomic writes, bad input, and fuzzed parsers."""
+"""Never lose a run: kill and resume, Ctrl-C at any moment, atomic writes, a full disk, and
+fuzzed parsers.
+"""
 import errno
 import json
 import os
+import signal
+import subprocess
+import sys
 
+from hypothesis import HealthCheck, given, settings, strategies as st
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
 
+from lib.core.errors import PoseError
 from lib.core.resources import DEFAULT_CAMERAS
 from lib.data import cameras
-
-from lib.data.h36m import annotation
-
 from lib.data import synthetic
-from lib.core.errors import PoseError
-from lib.infer.keypoint_files import read_keypoint_file
+from lib.data.h36m import annotation
+from lib.infer.detector_files import read_keypoint_file
+from lib.infer.options import LiftOptions
 from lib.infer.tracking import assign_tracks, ordered_frames
-from tests.conftest import (TINY_NET, curves_without_seconds, only_run, run_cli,
+from tests.conftest import (ROOT, TINY_NET, curves_without_seconds, only_run, run_cli,
                             start_training_and_kill_after, write_yaml)
+
 
 FUZZ_EXAMPLES = 300
 
 
+@pytest.mark.slow
 def test_kill_and_resume_continues_the_run(tmp_path, small_dataset):
     cfg = write_yaml(tmp_path / 'c.yaml', TINY_NET % 6)
     # The uninterrupted run, for reference.
@@ -152,6 +158,8 @@ def _valid_annotation_text(frames=3):
 
 
 VALID_ANNOTATION = _valid_annotation_text()
+
+
 mutation = st.tuples(st.integers(0, len(VALID_ANNOTATION)), st.integers(0, 40),
                      st.text(alphabet=' \n0123456789.-+eEnaifx\t#', max_size=20))
 
@@ -193,6 +201,7 @@ json_values = st.recursive(
     max_leaves=80)
 
 
+@pytest.mark.slow
 @settings(max_examples=FUZZ_EXAMPLES, deadline=2000, suppress_health_check=list(HealthCheck))
 @given(json_values, st.sampled_from(['auto', 'h36m', 'coco', 'body25', 'halpe26']))
 def test_fuzz_keypoint_readers(tmp_path_factory, value, fmt):
@@ -202,7 +211,7 @@ def test_fuzz_keypoint_readers(tmp_path_factory, value, fmt):
     path.write_text(json.dumps(value))
     try:
         detections = read_keypoint_file(str(path), fmt, image_size=(640, 480))
-        tracks = assign_tracks(ordered_frames(detections), detections.layout, 0.1)
+        tracks = assign_tracks(ordered_frames(detections), detections.layout, LiftOptions())
     except PoseError as e:
         assert '\n' not in str(e)
         return
@@ -222,3 +231,50 @@ def test_a_writer_failing_half_way_leaves_the_old_file_and_no_temporary(tmp_path
             raise OSError(errno.ENOSPC, 'No space left on device')
     assert open(path).read() == 'old'
     assert os.listdir(tmp_path) == ['checkpoint.params']
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_starting(tmp_path):
+    """Ctrl-C while MXNet is still importing: one line, status 130. `-X importtime` makes
+    Python write a line to stderr as each import completes, so the interrupt goes out once the
+    handler (lib.cli.interrupt) is in, and mxnet's own line shows that it came before MXNet."""
+    proc = subprocess.Popen([sys.executable, '-X', 'importtime', 'train.py', '--dataset',
+                             str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if line.rstrip().endswith('| lib.cli.interrupt'):
+            break
+    proc.send_signal(signal.SIGINT)
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    proc.stderr.close()
+    assert proc.returncode == 130 and 'Traceback' not in err and 'interrupted' in err
+    assert not any(l.rstrip().endswith('| mxnet') for l in err.splitlines()), 'MXNet had loaded'
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_workers_parse_ends_once_with_130(tmp_path):
+    """Ctrl-C while the annotation-parsing pool runs: the workers ignore it, the parent reports
+    it in one line, exit 130, no worker traceback, no hang. The parent prints a line when the
+    first recording comes back from the pool, and the interrupt goes out on that line."""
+    data = tmp_path / 'data'
+    synthetic.generate(str(data), frames=1500, seed=0, subjects=[1, 5])
+    code = ('import sys; sys.path.insert(0, %r)\n'
+            'from lib.cli.options import run\n'
+            'from lib.data.dataset import load_subjects\n'
+            'def announce(recordings):\n'
+            '    for k, recording in enumerate(recordings):\n'
+            '        if k == 0:\n'
+            '            print("parsing", flush=True)\n'
+            '        yield recording\n'
+            'run(lambda argv: load_subjects(%r, [1, 5], progress=announce, workers=2) and 0)\n'
+            % (ROOT, str(data)))
+    proc = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == 'parsing'
+    assert proc.poll() is None, 'parsing ended before it could be interrupted'
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-1500:]
+    assert err.strip() == 'interrupted', err[-1500:]

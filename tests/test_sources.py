@@ -111,6 +111,7 @@ def test_missing_source_files(tmp_path):
         load_dataset(str(tmp_path), [9], dataset_cfg('cdf'))
 
 
+@pytest.mark.slow
 def test_train_and_test_on_detections_is_worse_than_on_ground_truth(tmp_path_factory):
     root = tmp_path_factory.mktemp('det_e2e')
     data = root / 'data'
@@ -289,6 +290,7 @@ def test_cameras_h5_and_json_give_the_same_projections(original):
         load_dataset(original, [9], dataset_cfg('h5', cameras='nope.h5'))
 
 
+@pytest.mark.slow
 def test_train_and_test_on_sh_detections(tmp_path_factory):
     """configs/paper_sh_ft.yaml end to end on the original's layout: worse than ground truth,
     every test frame with a detection evaluated once, the left-out recording named."""

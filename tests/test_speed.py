@@ -2,6 +2,8 @@
 are the benchmark's business, doc/benchmark.md; here only that every line is there and sane)."""
 import re
 
+import pytest
+
 from lib.cli import threads
 from tests.conftest import run_cli
 
@@ -36,6 +38,7 @@ LINES = [
 ]
 
 
+@pytest.mark.slow
 def test_bench_prints_every_line_at_a_tiny_size(tmp_path):
     proc = run_cli('tools/bench.py', '--frames', 2, '--steps', 2, '--rounds', 1, '--data',
                    tmp_path / 'bench')

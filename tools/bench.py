@@ -46,7 +46,7 @@ from lib.cli import threads
 from lib.cli.options import contexts_from_arg, parser_for, run
 from lib.codec import network_inputs, normalize
 from lib.core.errors import PoseError
-from lib.data.arrays import ARRAY_KEYS
+from lib.data.arrays import ARRAY_KEYS, SUBJECT
 from lib.eval.evaluation import evaluate
 from lib.eval.prediction import predict
 from lib.model.network import fold_batchnorm
@@ -80,7 +80,7 @@ def bench_max_norm(x, y, contexts, steps, rounds, cfg):
 
 
 def bench_evaluation(net, stats, cfg, data, context):
-    test = np.isin(data['ids'][:, 0], cfg.DATASET.test_subjects)
+    test = np.isin(data['ids'][:, SUBJECT], cfg.DATASET.test_subjects)
     subset = {k: data[k][test] for k in ARRAY_KEYS}
     x = normalize(network_inputs(subset['pose2d']), stats['mean2d'], stats['std2d'])
     predict(net, x[:4096], context, cfg.TEST.batchsize)          # warm up
@@ -145,7 +145,7 @@ def bench_onnx(net, stats, batch, rounds, report):
                           rounds))
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = parser_for(__doc__)
     parser.add_argument('--frames', type=int, default=250, help='frames per folder (2500: full size)')
     parser.add_argument('--data', default=os.path.join(tempfile.gettempdir(), 'pose-bench-data'),
@@ -160,7 +160,7 @@ def parse_args():
     parser.add_argument('--cfg', action='append', default=[],
                         help='YAML over the defaults for the network and training figures, e.g. '
                              'configs/paper.yaml')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not 1 <= args.frames <= 100000:
         raise PoseError('--frames %d: expected 1..100000 frames per folder' % args.frames)
     if not 1 <= args.steps <= 10 ** 6 or not 1 <= args.workers <= 256 or not 1 <= args.rounds <= 100:
@@ -169,8 +169,8 @@ def parse_args():
     return args
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     cfg = load_configs(args.cfg)
     contexts = contexts_from_arg(args.gpu)
     print('%s; %d cores; %s; devices %s; mxnet %s, numpy %s'

@@ -11,10 +11,11 @@ import numpy as np
 from mxnet import autograd
 
 from lib.codec import compute_stats, network_inputs, network_targets, normalize
+from lib.data.arrays import SUBJECT
 from lib.model.network import ChannelMajorBatchNorm, training_network
 from lib.train.augment import DeviceAugment
-from lib.train.loop import (DeviceData, Training, batch_losses, make_trainer, set_seed,
-                            train_epoch)
+from lib.train.loop import (DeviceData, Training, make_trainer, set_seed, train_epoch,
+                            train_step)
 from tools.bench_data import line
 
 # The real Human3.6M: 1,559,752 training frames (subjects 1 5 6 7 8, 4 cameras), 24,371 full
@@ -58,7 +59,7 @@ def matmul_rate():
 
 
 def training_arrays(data, cfg):
-    train = np.isin(data['ids'][:, 0], cfg.DATASET.train_subjects)
+    train = np.isin(data['ids'][:, SUBJECT], cfg.DATASET.train_subjects)
     x = network_inputs(data['pose2d'][train])
     y = network_targets(data['pose3d'][train])
     stats = compute_stats(x, y)
@@ -86,10 +87,7 @@ def resident_steps(net, trainer, xs, ys, steps):
 
     def run_steps():
         for _ in range(steps):
-            with autograd.record():
-                losses = batch_losses(net, xs, ys)
-            autograd.backward(losses)
-            trainer.step(batch)
+            train_step(net, trainer, xs, ys, batch)
     return run_steps
 
 
@@ -149,6 +147,24 @@ def flops_per_sample(net):
     return 2 * sum(int(np.prod(d.weight.shape)) for d in net.dense_layers())
 
 
+def report_step(net, batch, loop, parts, numpy_flops):
+    """The lines on one training step of `batch` samples taking `loop` seconds: against the
+    arithmetic bound, where it goes (`parts` of step_breakdown), an epoch of Human3.6M."""
+    step_flops = 3 * flops_per_sample(net) * batch                    # forward + 2x backward
+    arithmetic = step_flops / numpy_flops
+    line('  against the arithmetic bound', batch / loop, 'samples/s', batch / arithmetic,
+         '%.1f MFLOP a step at numpy\'s %.1f GFLOP/s, %.2f ms/step'
+         % (step_flops / 1e6, numpy_flops / 1e9, 1000 * arithmetic))
+    print('  where a resident step goes (MXNet profiler, one round, with its overhead): forward '
+          '%.2f ms, backward %.2f ms, Adam update %.2f ms, engine and the rest %.2f ms; %.2f ms '
+          'in all' % tuple(1000 * parts[k] for k in ('forward', 'backward', 'update', 'rest',
+                                                       'wall')), flush=True)
+    real_steps = REAL_TRAIN_FRAMES // batch
+    print('  one epoch of the real Human3.6M (%d frames, %d steps of %d): %.1f min at %.2f ms a '
+          'step' % (REAL_TRAIN_FRAMES, real_steps, batch, real_steps * loop / 60, 1000 * loop),
+          flush=True)
+
+
 def bench_training(x, y, stats, contexts, steps, rounds, cfg, numpy_flops):
     """x, y, stats: training_arrays. Returns the trained network, or None when the training
     set is smaller than one batch."""
@@ -174,23 +190,10 @@ def bench_training(x, y, stats, contexts, steps, rounds, cfg, numpy_flops):
     best = best_alternating({'loop': lambda: train_epoch(training, rng, 0), 'step': step},
                             rounds, steps)
     loop = best['loop']
-    parts = step_breakdown(step, steps)
-    step_flops = 3 * flops_per_sample(net) * batch                    # forward + 2x backward
-    arithmetic = step_flops / numpy_flops
     name += ' + augment' if augment else ''
     line(name, batch / loop, 'samples/s', batch / best['step'],
          'resident batch, %.0f samples/s, %.2f ms/step' % (batch / best['step'], 1000 * best['step']))
-    line('  against the arithmetic bound', batch / loop, 'samples/s', batch / arithmetic,
-         '%.1f MFLOP a step at numpy\'s %.1f GFLOP/s, %.2f ms/step'
-         % (step_flops / 1e6, numpy_flops / 1e9, 1000 * arithmetic))
-    print('  where a resident step goes (MXNet profiler, one round, with its overhead): forward '
-          '%.2f ms, backward %.2f ms, Adam update %.2f ms, engine and the rest %.2f ms; %.2f ms '
-          'in all' % tuple(1000 * parts[k] for k in ('forward', 'backward', 'update', 'rest',
-                                                       'wall')), flush=True)
-    real_steps = REAL_TRAIN_FRAMES // batch
-    print('  one epoch of the real Human3.6M (%d frames, %d steps of %d): %.1f min at %.2f ms a '
-          'step' % (REAL_TRAIN_FRAMES, real_steps, batch, real_steps * loop / 60, 1000 * loop),
-          flush=True)
+    report_step(net, batch, loop, step_breakdown(step, steps), numpy_flops)
     profile_operators(cfg, contexts, x, y, steps)
     if contexts[0].device_type == 'gpu':
         print('  GPU: %.2f ms a step of %d on %s (the original code: under 8 ms a step of 64 on '

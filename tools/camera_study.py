@@ -28,6 +28,7 @@ from config import default_config, load_configs  # noqa: E402
 from lib.cli.options import parser_for, run  # noqa: E402
 from lib.codec import rescale_to_training  # noqa: E402
 from lib.core.errors import PoseError  # noqa: E402
+from lib.data.arrays import VIEW  # noqa: E402
 from lib.data.dataset import load_split, load_subjects  # noqa: E402
 from lib.infer.lifter import Lifter, score  # noqa: E402
 
@@ -40,7 +41,7 @@ def view_focals(test):
     camera) from its 2D, 3D and principal point by least squares (the data hold no camera)."""
     ray = test['pose3d'][..., :2] / test['pose3d'][..., 2:3]          # (N, 17, 2)
     offset = test['pose2d'] - test['centre'][:, None]
-    _, view = np.unique(test['ids'][:, :4], axis=0, return_inverse=True)
+    _, view = np.unique(test['ids'][:, VIEW], axis=0, return_inverse=True)
     num = np.stack([np.bincount(view, (ray[..., k] * offset[..., k]).sum(axis=1))
                     for k in range(2)], axis=1)
     den = np.stack([np.bincount(view, (ray[..., k] ** 2).sum(axis=1)) for k in range(2)], axis=1)
@@ -82,7 +83,7 @@ def held_out(args):
     return load_subjects(args.dataset, args.subjects)
 
 
-def main():
+def main(argv=None):
     parser = parser_for(__doc__)
     parser.add_argument('--dataset', required=True,
                         help='annotation folders (annot/), or a motion-capture folder with --cfg')
@@ -93,7 +94,7 @@ def main():
                         help='YAML over the defaults that says what the held-out data is (for a '
                              'motion-capture folder: DATASET.source mocap, mocap_test, '
                              'mocap_cameras); may be given several times')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     test = held_out(args)
     other = other_camera_pixels(test)
     print('| model | input space | 2D given | Protocol #1 (mm) | Protocol #2 (mm) |')

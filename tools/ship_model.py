@@ -54,14 +54,14 @@ def largest_change(model, half, dataset):
                                        axis=-1)))
 
 
-def main():
+def main(argv=None):
     parser = parser_for(__doc__)
     parser.add_argument('--model', required=True, help='Model_epochN.params of a finished run')
     parser.add_argument('--dataset', required=True, help='the data the run was trained on')
     parser.add_argument('--out', required=True, help='the folder to write')
     parser.add_argument('--replace', action='store_true',
                         help='replace the model of an existing shipped-model folder')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     run_dir = os.path.dirname(os.path.abspath(args.model))
     results = args.model[:-len('.params')] + '_results.json'
     for path in [results] + [os.path.join(run_dir, name) for name in COPIED]:

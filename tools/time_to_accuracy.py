@@ -71,7 +71,7 @@ def summarize(groups, reference):
     return lines, ref_error
 
 
-def main():
+def main(argv=None):
     parser = parser_for(__doc__)
     parser.add_argument('--reference', nargs='+', required=True, metavar=('LABEL', 'RUN'),
                         help='the reference recipe: a label, then its run folders')
@@ -81,7 +81,7 @@ def main():
                         help='use only the first N epochs of the reference runs')
     parser.add_argument('--figure', help='write the figure (PNG) here')
     parser.add_argument('--table', help='write the table (Markdown) here')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     groups = {}
     for spec in [args.reference] + args.group:
         if len(spec) < 2:

@@ -75,10 +75,8 @@ def setup_logging(log_file=None, debug=False):
         # logging error.
         if hasattr(stream, 'reconfigure'):
             stream.reconfigure(errors='backslashreplace')
+    close_logging()
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     fmt = logging.Formatter('[%(asctime)s] %(message)s', '%Y-%m-%d %H:%M:%S')
     console = logging.StreamHandler(sys.stdout)
@@ -91,25 +89,39 @@ def setup_logging(log_file=None, debug=False):
         root.addHandler(handler)
 
 
+def close_logging():
+    """Remove and close every handler of the root logger (the console, a log file)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+
+
 def run(main):
-    """Call main(); a PoseError becomes `error: ...` on stderr and exit status 2."""
+    """Call main() as a command: Ctrl-C is Python's again, and the process exits with the
+    status of exit_status(main)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.exit(exit_status(main))
+
+
+def exit_status(main, argv=None):
+    """main(argv)'s exit status: its own (0 for None); 2 with `error: ...` on stderr for a
+    PoseError or an OSError (a full disk, an unwritable folder: which file, in one line); 130
+    for Ctrl-C. The tests call commands in-process through it."""
     try:
-        code = main()
+        return main(argv) or 0
     except PoseError as e:
         logging.getLogger(__name__).debug('fatal', exc_info=True)
         print('error: %s' % e, file=sys.stderr)
-        sys.exit(2)
+        return 2
     except OSError as e:
-        # A full disk or an unwritable folder: say which file, keep it to one line.
         logging.getLogger(__name__).debug('fatal', exc_info=True)
         where = e.filename or 'writing output'
         print('error: %s: %s' % (where, e.strerror or e), file=sys.stderr)
-        sys.exit(2)
+        return 2
     except KeyboardInterrupt:
         print('interrupted', file=sys.stderr)
-        sys.exit(130)
-    sys.exit(code or 0)
+        return 130
 
 
 def check_dataset_root(path):

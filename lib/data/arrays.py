@@ -20,6 +20,10 @@ RECORDING_KEYS = ('rec_ids', 'rec_names')
 MAX_PIXELS = 1e6
 MAX_MM = 1e6
 ID_FIELDS = ('subject', 'action', 'subaction', 'camera', 'frame')
+# The columns of 'ids' by name, and the leading columns that name a recording (subject,
+# action, subaction) and one camera's view of it.
+SUBJECT, ACTION, SUBACTION, CAMERA, FRAME = range(len(ID_FIELDS))
+RECORDING, VIEW = slice(0, CAMERA), slice(0, FRAME)
 # The names of the ids: 'subject_names' (S,) and 'action_names' (A,) str, indexed by id ('' for
 # an unused id): Human3.6M's 'S9' and 'Walking', or a motion-capture folder's performers and
 # motion classes.
@@ -62,8 +66,8 @@ def every_nth(data, every):
     papers that evaluate every N-th frame do."""
     if every == 1:
         return data
-    keep = data['ids'][:, 4] % every == 0
-    longest = int(data['ids'][:, 4].max()) + 1 if len(data['ids']) else 0
+    keep = data['ids'][:, FRAME] % every == 0
+    longest = int(data['ids'][:, FRAME].max()) + 1 if len(data['ids']) else 0
     if longest <= every:
         raise PoseError('TEST.every %d: keeps one frame of each recording (the longest has %d '
                         'frames), and the velocity error needs two; choose at most %d'
@@ -114,7 +118,7 @@ def assemble(counts, ids, views, progress=None):
                             'read?)' % (list(ids[i]), len(cam), counts[i]))
         out['pose3d'][a:b] = cam
         out['pose2d'][a:b] = uv
-        out['ids'][a:b, :4] = ids[i]
-        out['ids'][a:b, 4] = np.arange(counts[i])
+        out['ids'][a:b, VIEW] = ids[i]
+        out['ids'][a:b, FRAME] = np.arange(counts[i])
         out['centre'][a:b] = centre
     return out

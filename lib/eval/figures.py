@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 
 from lib.core import h36m  # noqa: E402
 from lib.core.files import atomic_path  # noqa: E402
-from lib.data.arrays import id_names  # noqa: E402
+from lib.data.arrays import ACTION, id_names  # noqa: E402
 
 LEFT_COLOUR, RIGHT_COLOUR, CENTRE_COLOUR = '#d62728', '#1f77b4', '#444444'
 
@@ -97,9 +97,9 @@ def sample_figure(pose2d, gt3d, pred3d, labels):
 def pick_frames(ids, count, seed=0):
     """Indices of `count` frames spread over the actions present (one random frame each)."""
     rng = np.random.default_rng(seed)
-    actions = list(np.unique(ids[:, 1]))
+    actions = list(np.unique(ids[:, ACTION]))
     chosen = [actions[int(i)] for i in np.linspace(0, len(actions) - 1, min(count, len(actions)))]
-    return np.array([rng.choice(np.flatnonzero(ids[:, 1] == a)) for a in chosen], dtype=np.int64)
+    return np.array([rng.choice(np.flatnonzero(ids[:, ACTION] == a)) for a in chosen], dtype=np.int64)
 
 
 def frame_label(row, names=None):

@@ -9,6 +9,7 @@ and the seed, every measure counts the root as a joint (with zero error when bot
 import numpy as np
 
 from lib.core import h36m
+from lib.data.arrays import FRAME, VIEW
 
 
 def joint_errors(pred, gt):
@@ -90,8 +91,9 @@ def velocity_errors(pred, gt, ids):
     out = np.full(len(pred), np.nan)
     if len(pred) < 2:
         return out
-    same = np.all(ids[1:, :4] == ids[:-1, :4], axis=1) & (ids[1:, 4] > ids[:-1, 4])
-    gap = (ids[1:, 4] - ids[:-1, 4]).astype(np.float64)
+    same = (np.all(ids[1:, VIEW] == ids[:-1, VIEW], axis=1)
+            & (ids[1:, FRAME] > ids[:-1, FRAME]))
+    gap = (ids[1:, FRAME] - ids[:-1, FRAME]).astype(np.float64)
     moved = (np.asarray(pred[1:], np.float64) - pred[:-1]) - (np.asarray(gt[1:], np.float64) - gt[:-1])
     error = np.linalg.norm(moved, axis=-1).mean(axis=1) / np.maximum(gap, 1)
     out[1:][same] = error[same]

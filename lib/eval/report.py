@@ -8,7 +8,7 @@ import numpy as np
 from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.settings import to_plain
-from lib.data.arrays import id_names
+from lib.data.arrays import ACTION, CAMERA, SUBJECT, id_names
 from lib.eval.metrics import by_action, by_group, frame_counts
 
 CONVENTION = ('Protocol #1 (MPJPE) is averaged over 17 joints with the root counted as zero '
@@ -60,11 +60,11 @@ def summarize(errors, ids, every=1, names=None):
     out = {}
     for key, err, _, _, factor in MEASURES:
         out[key] = {k: float(v) * factor
-                    for k, v in by_action(errors[err], ids[:, 1], actions).items()}
-    out['frames'] = frame_counts(ids[:, 1], actions)
+                    for k, v in by_action(errors[err], ids[:, ACTION], actions).items()}
+    out['frames'] = frame_counts(ids[:, ACTION], actions)
     out['every'] = int(every)
-    for field, column, label in (('per_subject', 0, lambda g: subjects.get(g, 'S%d' % g)),
-                                 ('per_camera', 3, str)):
+    for field, column, label in (('per_subject', SUBJECT, lambda g: subjects.get(g, 'S%d' % g)),
+                                 ('per_camera', CAMERA, str)):
         out[field] = {key: {(label(g) if g != 'All frames' else g): float(v) * factor
                             for g, v in by_group(errors[err], ids[:, column]).items()}
                       for key, err, _, _, factor in MEASURES}
@@ -163,46 +163,49 @@ def format_markdown(results, title, test_2d='gt'):
     (a motion-capture folder's classes) have their classes as columns and no paper rows."""
     if is_h36m(results):
         columns = [(name, short) for name, short in h36m.PAPER_ACTIONS]
-        setting = paper_setting(test_2d)
     else:
         columns = [(name, name) for name in results['protocol1']
                    if name not in ('Average', 'All frames')]
-        setting = None
     head = '| Measure | ' + ' | '.join(short for _, short in columns) + ' | Avg | All frames |'
     rule = '|:---|' + '---:|' * (len(columns) + 2)
     names = [name for name, _ in columns] + ['Average', 'All frames']
     rows = [_row(label, [results[key].get(n) for n in names], 3 if key == 'auc' else 1)
             for key, _, label, _, _ in MEASURES]
-    notes = []
-    if setting:
-        paper = PAPER_ROWS[setting]
-        for key, label in (('protocol1', '#1'), ('protocol2', '#2')):
-            if key not in paper:
-                continue
-            values = list(paper[key]) + [None]
-            ours = [results[key].get(n) for n in names]
-            rows.append(_row('paper %s' % label, values))
-            rows.append(_row('this run - paper %s' % label,
-                             [None if o is None or p is None else o - p
-                              for o, p in zip(ours, values)]))
-        notes.append('Paper rows: Martinez et al. (ICCV 2017) with %s, compared with this '
-                     'run\'s 2D input `%s`. The paper\'s Avg is its mean over the 15 actions.'
-                     % (paper['label'], test_2d))
-    elif is_h36m(results):
-        notes.append('No published row of the paper matches the 2D input `%s` (it reports '
-                     'ground truth and Stacked Hourglass detections).' % test_2d)
-    else:
-        notes.append('Columns are the motion classes of the test performers; "Avg" is the mean '
-                     'over them. The paper reports no numbers for this data.')
+    paper_rows, notes = _paper_comparison(results, names, test_2d)
     if results.get('left_out'):
         notes.append('Left out, for want of 2D input: %s.' % left_out_text(results['left_out']))
     if results.get('trained_on'):
         notes.insert(0, '**Training-set error**: %s.' % trained_on_text(results['trained_on']))
-    return '\n'.join(['# %s' % title, '', head, rule] + rows +
+    return '\n'.join(['# %s' % title, '', head, rule] + rows + paper_rows +
                       ['', 'Errors in mm (MPJVE in mm/frame, 3DPCK in %%, AUC from 0 to 1) over '
                        '%d test frames (%s). %s' % (results['frames']['All frames'],
                                                     _every_note(results), CONVENTION)]
                       + [''] + notes + [''])
+
+
+def _paper_comparison(results, names, test_2d):
+    """(table rows, notes): the paper's rows of the setting matching the 2D input `test_2d`
+    and this run's difference, for Human3.6M results with such a setting; a note otherwise."""
+    setting = paper_setting(test_2d) if is_h36m(results) else None
+    if not setting:
+        return [], [('No published row of the paper matches the 2D input `%s` (it reports '
+                     'ground truth and Stacked Hourglass detections).' % test_2d)
+                    if is_h36m(results) else
+                    ('Columns are the motion classes of the test performers; "Avg" is the mean '
+                     'over them. The paper reports no numbers for this data.')]
+    paper, rows = PAPER_ROWS[setting], []
+    for key, label in (('protocol1', '#1'), ('protocol2', '#2')):
+        if key not in paper:
+            continue
+        values = list(paper[key]) + [None]
+        ours = [results[key].get(n) for n in names]
+        rows.append(_row('paper %s' % label, values))
+        rows.append(_row('this run - paper %s' % label,
+                         [None if o is None or p is None else o - p
+                          for o, p in zip(ours, values)]))
+    return rows, ['Paper rows: Martinez et al. (ICCV 2017) with %s, compared with this run\'s '
+                  '2D input `%s`. The paper\'s Avg is its mean over the 15 actions.'
+                  % (paper['label'], test_2d)]
 
 
 CURVE_FIELDS = ('epoch', 'step', 'lr', 'loss', 'test_p1', 'test_p1_average', 'seconds')

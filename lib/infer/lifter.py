@@ -5,8 +5,8 @@
     poses = lifter.lift(keypoints, layout='coco')        # (N, 17, 3) mm, pelvis at 0
     result = lifter.lift_file('alphapose-results.json')  # tracks, frames, filled joints, ...
 
-test.py, infer.py and export.py go through this class; nothing else builds and loads a network
-for prediction.
+test.py, infer.py and export.py load a trained run through this class (tools/bench.py builds
+its own variants of the network, to time them against each other).
 """
 import os
 
@@ -23,7 +23,8 @@ from lib.eval.evaluation import evaluate, ground_truth_poses
 from lib.eval.metrics import protocol_errors, velocity_errors
 from lib.eval.prediction import predict_poses
 from lib.eval.report import summarize
-from lib.infer.pipeline import check_lift_options, lift_file, lift_track, rescales
+from lib.infer.options import LiftOptions, array_options
+from lib.infer.pipeline import lift_file, lift_track, rescales
 from lib.model.network import build_network, fold_batchnorm
 from lib.model import run_files
 
@@ -122,28 +123,32 @@ class Lifter:
         return predict_poses(self.net, pose2d, self.stats, self.context, self.cfg.TEST.batchsize,
                              centre, flip, self.space)
 
-    def lift(self, points, layout='h36m', min_confidence=0.1, rescale=None, max_missing=4):
+    def lift(self, points, layout='h36m', **options):
         """Keypoints of one person over time, (N, J, 2) or (N, J, 3) with a confidence, in one of
-        lib.core.layouts.LAYOUTS -> 3D (N, 17, 3) mm, pelvis at 0.
+        lib.core.layouts.LAYOUTS (or a list of its keypoint names) -> 3D (N, 17, 3) mm, pelvis
+        at 0.
 
-        Joints the layout lacks are derived, joints under `min_confidence` or at (0, 0) are
-        filled over time (lib.infer.keypoints.prepare_track; a frame with more than `max_missing`
-        input joints missing is left out and comes back as NaN); rescale (default: for every layout but h36m) moves
-        each frame into the training set's pixel scale."""
-        check_lift_options(min_confidence, max_missing)
+        Joints the layout lacks are derived, joints under min_confidence or at (0, 0) are
+        filled over time (lib.infer.missing_joints.prepare_track; a frame with more than max_missing
+        input joints missing is left out and comes back as NaN); rescale ('auto': for every
+        layout but h36m) moves each frame into the training set's pixel scale. The options and
+        their defaults are lib.infer.options' (min_confidence, max_missing, rescale)."""
+        options = array_options(options)
         if isinstance(layout, (tuple, list)):
             layout = layouts.layout_from_names(list(layout), 'layout')
-        track, pose3d = lift_track(self, layouts.to_h36m(points, layout, min_confidence),
-                                   max_missing, rescales(self.space, rescale, layout))
+        track, pose3d = lift_track(self, layouts.to_h36m(points, layout, options.min_confidence),
+                                   options.max_missing, rescales(self.space, options.rescale,
+                                                                 layout))
         out = np.full((len(track.pose2d), h36m.NUM_JOINTS, 3), np.nan, np.float32)
         out[track.kept] = pose3d
         return out
 
     def lift_file(self, path, **options):
         """A keypoint file of a real detector lifted as infer.py lifts it -> LiftResult
-        (lib.infer.pipeline.lift_file, whose keyword options it takes: layout, image_size,
-        min_confidence, max_missing, person, rescale, smooth, gate, max_gap)."""
-        return lift_file(self, path, **options)
+        (lib.infer.pipeline.lift_file). The keyword options and their defaults are those of
+        lib.infer.options: layout, image_size, min_confidence, max_missing, person, rescale,
+        smooth, gate, max_gap."""
+        return lift_file(self, path, LiftOptions(**options))
 
     def evaluate(self, data, test_cfg=None):
         """Every TEST.every-th frame of dataset arrays `data` (lib.data.arrays) once, with the TEST

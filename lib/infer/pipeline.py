@@ -14,8 +14,9 @@ import numpy as np
 from lib.codec import rescale_to_training
 from lib.core import h36m
 from lib.core.errors import PoseError
-from lib.infer.keypoint_files import read_keypoint_file
-from lib.infer.keypoints import prepare_track
+from lib.infer.detector_files import read_keypoint_file
+from lib.infer.missing_joints import prepare_track
+from lib.infer.options import LiftOptions
 from lib.infer.smoothing import smooth_track
 from lib.infer.tracking import assign_tracks, describe_tracks, ordered_frames
 
@@ -79,30 +80,6 @@ class LiftResult:
                     people=[p.to_json(self.labels) for p in self.people])
 
 
-def check_lift_options(min_confidence=0.1, max_missing=4, person='all', rescale='auto',
-                       smooth=0.0, gate=1.5, max_gap=25, names=None):
-    """The options of lift_file and Lifter.lift, each a PoseError naming it when out of range
-    (by `names` {argument: name}, infer.py's option names, when given)."""
-    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-    name = lambda argument: (names or {}).get(argument, argument)
-    checks = (
-        ('min_confidence', min_confidence, number(min_confidence) and 0 <= min_confidence <= 1,
-         'a number in [0, 1]'),
-        ('max_missing', max_missing, isinstance(max_missing, int) and
-         0 <= max_missing < len(h36m.INPUT_JOINTS),
-         'a whole number in 0..%d (a frame needs one joint seen)' % (len(h36m.INPUT_JOINTS) - 1)),
-        ('person', person, person in ('all', 'best'), "'all' or 'best'"),
-        ('rescale', rescale, rescale in ('auto', 'yes', 'no', True, False),
-         "'auto', 'yes' or 'no'"),
-        ('smooth', smooth, number(smooth) and 0 <= smooth <= 100, 'a std in frames in [0, 100]'),
-        ('gate', gate, number(gate) and 0 < gate <= 100, 'body sizes in (0, 100]'),
-        ('max_gap', max_gap, isinstance(max_gap, int) and 0 <= max_gap <= 100000,
-         'a number of frames in 0..100000'))
-    for argument, value, ok, expected in checks:
-        if not ok:
-            raise PoseError('%s: expected %s, got %r' % (name(argument), expected, value))
-
-
 def rescales(space, rescale, layout):
     """Whether 2D of `layout` is moved into the training pixel space: rescale 'yes'/True,
     'no'/False, or 'auto'/None (for every layout but h36m). A camera-free model takes any
@@ -114,7 +91,7 @@ def rescales(space, rescale, layout):
 
 def lift_track(lifter, pose2d, max_missing=4, rescale=False):
     """One person's Human3.6M-ordered 2D (F, 17, 2) px, NaN where missing, frames in time order
-    -> (Track of lib.infer.keypoints.prepare_track, pose3d (K, 17, 3) mm of its kept frames)."""
+    -> (Track of lib.infer.missing_joints.prepare_track, pose3d (K, 17, 3) mm of its kept frames)."""
     track = prepare_track(pose2d, max_missing)
     kept = track.pose2d[track.kept]
     if not len(kept):
@@ -123,41 +100,46 @@ def lift_track(lifter, pose2d, max_missing=4, rescale=False):
     return track, lifter.predict(net_input)
 
 
-def lift_file(lifter, path, layout='auto', image_size=None, min_confidence=0.1, max_missing=4,
-              person='all', rescale='auto', smooth=0.0, gate=1.5, max_gap=25):
-    """Read, track, fill, rescale, lift and smooth a keypoint file -> LiftResult.
-
-    layout: 'auto' or a layout name (lib.core.layouts); person: 'all' (tracked) or 'best' (the
-    best-scoring detection of each frame); rescale: 'auto' (for every layout but h36m), 'yes'
-    or 'no'; smooth: the std in frames of the Gaussian smoothing over time (0: off); gate and
-    max_gap: the tracker's (lib.infer.tracking.assign_tracks)."""
-    check_lift_options(min_confidence, max_missing, person, rescale, smooth, gate, max_gap)
+def lift_file(lifter, path, options=None):
+    """Read, track, fill, rescale, lift and smooth a keypoint file -> LiftResult, with the
+    LiftOptions `options` (lib.infer.options; default: every option's default)."""
+    options = options or LiftOptions()
     path = os.fspath(path)
-    detections = read_keypoint_file(path, layout, image_size)
-    frames = drop_empty_detections(ordered_frames(detections), min_confidence, path)
+    detections = read_keypoint_file(path, options.layout, options.image_size)
+    frames = drop_empty_detections(ordered_frames(detections), options.min_confidence, path)
     labels = [label for label, _ in frames]
-    tracks = assign_tracks(frames, detections.layout, min_confidence, person, gate, max_gap)
+    tracks = assign_tracks(frames, detections.layout, options)
     if not tracks:
         raise PoseError('%s: no person in any frame' % path)
-    rescaled = rescales(lifter.space, rescale, detections.layout)
+    rescaled = rescales(lifter.space, options.rescale, detections.layout)
     log.info('%s: %s file, layout %s, %d image(s), %s', path, detections.kind,
              detections.layout if isinstance(detections.layout, str) else 'named in the file',
              len(frames), describe_tracks(tracks))
-    people = [_lift_person(lifter, t, labels, max_missing, rescaled, smooth) for t in tracks]
+    people = [_lift_person(lifter, t, labels, options, rescaled) for t in tracks]
     if not any(len(p.rows) for p in people):
         raise PoseError('%s: no frame could be lifted (every frame misses more than %d input '
-                        'joints; see --max-missing and --min-confidence)' % (path, max_missing))
-    options = {'min_confidence': min_confidence, 'max_missing': max_missing, 'person': person,
-               'smooth_sigma': smooth}
-    if (gate, max_gap) != (1.5, 25):
-        options.update(track_gate=gate, track_max_gap=max_gap)
+                        'joints; see --max-missing and --min-confidence)'
+                        % (path, options.max_missing))
     return LiftResult(detections.kind, detections.layout, labels,
-                      [label for label, found in frames if not found], people, rescaled, options)
+                      [label for label, found in frames if not found], people, rescaled,
+                      _options_record(options))
 
 
-def _lift_person(lifter, found, labels, max_missing, rescale, smooth):
+def _options_record(options):
+    """The options a LiftResult says it was lifted with: the four that shape every output, and
+    the tracker's when they differ from their defaults."""
+    record = {'min_confidence': options.min_confidence, 'max_missing': options.max_missing,
+              'person': options.person, 'smooth_sigma': options.smooth}
+    changed = options.changed()
+    record.update({'track_' + name: changed[name] for name in ('gate', 'max_gap')
+                   if name in changed})
+    return record
+
+
+def _lift_person(lifter, found, labels, options, rescale):
     """One track of assign_tracks -> LiftedPerson (logging what was smoothed and left out)."""
-    track, pose3d = lift_track(lifter, found['pose2d'], max_missing, rescale)
+    smooth = options.smooth
+    track, pose3d = lift_track(lifter, found['pose2d'], options.max_missing, rescale)
     rows = found['rows'][track.kept]
     person = LiftedPerson(found['id'], rows, track.pose2d[track.kept], pose3d,
                           {int(found['rows'][f]): names for f, names in track.filled.items()},

@@ -17,7 +17,7 @@ from scipy.optimize import linear_sum_assignment
 from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.layouts import to_h36m
-from lib.infer.keypoint_values import natural_key
+from lib.infer.detections import natural_key
 
 log = logging.getLogger(__name__)
 
@@ -151,24 +151,26 @@ def describe_tracks(tracks):
                                                               int(np.median(lengths)))
 
 
-def assign_tracks(frames, layout, min_confidence, person='all', gate=1.5, max_gap=25):
+def assign_tracks(frames, layout, options):
     """Frames [(label, people)] in time order -> list of tracks, each a dict with 'id', 'rows'
     (indices into frames, increasing), 'pose2d' (F, 17, 2) px with NaN for missing joints and
-    'points' (F, J, 3) as the file gave them. person: 'all', or 'best' (the highest-scoring
-    detection of each frame, one track)."""
+    'points' (F, J, 3) as the file gave them. Of the LiftOptions `options`: min_confidence,
+    person ('all', or 'best': the highest-scoring detection of each frame, one track), and the
+    tracker's gate and max_gap."""
     crowded = max((len(people) for _, people in frames), default=0)
     if crowded > MAX_PEOPLE:
         label = next(label for label, people in frames if len(people) == crowded)
         raise PoseError('image %s: %d detections in one frame, more than %d: not a video of '
                         'people' % (label, crowded, MAX_PEOPLE))
-    poses = [list(to_h36m(np.stack([p['points'] for p in people]), layout, min_confidence))
+    poses = [list(to_h36m(np.stack([p['points'] for p in people]), layout,
+                          options.min_confidence))
              if people else [] for _, people in frames]
-    if person == 'best':
+    if options.person == 'best':
         tracks = _best_track(frames, poses)
     elif _file_tracks(frames):
         tracks = _tracks_by_id(frames, poses)
     else:
-        tracks = _tracks_by_motion(frames, poses, gate, max_gap)
+        tracks = _tracks_by_motion(frames, poses, options.gate, options.max_gap)
     for t in tracks:
         t['rows'] = np.array(t['rows'], dtype=np.int64)
         t['pose2d'] = np.stack(t['pose2d']).reshape(-1, h36m.NUM_JOINTS, 2)

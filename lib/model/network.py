@@ -83,7 +83,19 @@ class ResidualBlock(nn.HybridBlock):
         return x + self.layers(x)
 
 
-class LiftingNetwork(nn.HybridBlock):
+class StemBlocksHead(nn.HybridBlock):
+    """The shape both networks share: a stem Linear unit, residual blocks, a head Linear; the
+    subclass fills self.stem, self.blocks and self.head."""
+
+    def hybrid_forward(self, F, x):
+        return self.head(self.blocks(self.stem(x)))
+
+    def dense_layers(self):
+        """The Linear layers in forward order: stem, each block's two, head."""
+        return [b for b in _walk(self) if isinstance(b, nn.Dense)]
+
+
+class LiftingNetwork(StemBlocksHead):
     """z-scored 2D joints (B, 32) -> z-scored root-relative 3D joints (B, 48) (the sizes are
     h36m.INPUT_SIZE and h36m.OUTPUT_SIZE)."""
 
@@ -105,13 +117,6 @@ class LiftingNetwork(nn.HybridBlock):
             for _ in range(num_blocks):
                 self.blocks.add(ResidualBlock(linear_size, opts))
             self.head = _dense(h36m.OUTPUT_SIZE, linear_size, max_norm)
-
-    def hybrid_forward(self, F, x):
-        return self.head(self.blocks(self.stem(x)))
-
-    def dense_layers(self):
-        """The Linear layers in forward order: stem, each block's two, head."""
-        return [b for b in _walk(self) if isinstance(b, nn.Dense)]
 
     def batchnorm_layers(self):
         """The BatchNorm layers in forward order."""
@@ -197,7 +202,7 @@ def training_network(net_cfg, contexts, hybrid=None):
     return net
 
 
-class FoldedNetwork(nn.HybridBlock):
+class FoldedNetwork(StemBlocksHead):
     """The LiftingNetwork for prediction only: each Linear with the BatchNorm after it (running
     statistics, gamma and beta) and its max-norm scale folded into one Linear + ReLU, Dropout
     (the identity at inference) gone. z-scored (B, 32) -> (B, 48), the inference-mode outputs
@@ -211,13 +216,6 @@ class FoldedNetwork(nn.HybridBlock):
             for _ in range(num_blocks):
                 self.blocks.add(FoldedBlock(linear_size))
             self.head = nn.Dense(h36m.OUTPUT_SIZE, in_units=linear_size)
-
-    def hybrid_forward(self, F, x):
-        return self.head(self.blocks(self.stem(x)))
-
-    def dense_layers(self):
-        """The Linear layers in forward order: stem, each block's two, head."""
-        return [b for b in _walk(self) if isinstance(b, nn.Dense)]
 
 
 class FoldedBlock(nn.HybridBlock):

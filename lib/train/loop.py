@@ -103,6 +103,17 @@ def batch_losses(net, xs, ys):
     return [mx.nd.mean(mx.nd.square(net(x) - y), axis=1) for x, y in zip(xs, ys)]
 
 
+def train_step(net, trainer, xs, ys, batch):
+    """One Trainer step (forward, backward, Adam update) on a batch of `batch` samples split
+    over the devices (xs, ys: a z-scored array a device). Returns the per-device losses, still
+    on the devices (nothing is read back)."""
+    with autograd.record():
+        losses = batch_losses(net, xs, ys)
+    autograd.backward(losses)
+    trainer.step(batch)
+    return losses
+
+
 class DeviceData:
     """The training set kept on every device, so that batches are gathered there and nothing
     crosses from the host per step: inputs (N, 32) and targets (N, 48) z-scored float32, and
@@ -177,10 +188,7 @@ def train_epoch(training, rng, step, desc='train', offset=0, limit=None):
     for b in range(num_batches):
         xs, ys = _gather(data, [device_order[b] for device_order in order], augment)
         trainer.set_learning_rate(learning_rate(step, train_cfg, training.total_steps))
-        with autograd.record():
-            losses = batch_losses(net, xs, ys)
-        autograd.backward(losses)
-        trainer.step(batch)
+        losses = train_step(net, trainer, xs, ys, batch)
         for loss in losses:
             total += loss.sum().as_in_context(contexts[0])
         step += 1

@@ -23,7 +23,7 @@ import numpy as np
 
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path, read_json, write_json
-from lib.data.arrays import id_names
+from lib.data.arrays import ACTION, RECORDING, SUBJECT, id_names
 from lib.model.run_files import CHECKSUM_FILE, file_sha256, read_run
 
 
@@ -69,11 +69,11 @@ def save_parameters(net, path):
 def recordings_record(data):
     """The recordings a run used and left out (lib.data.arrays data), and its frames (all views)
     per subject (performer) and action (motion class): for recordings.json."""
-    used = sorted({tuple(int(v) for v in r) for r in data['ids'][:, :3]})
+    used = sorted({tuple(int(v) for v in r) for r in data['ids'][:, RECORDING]})
     names = {tuple(int(v) for v in r): str(n)
              for r, n in zip(data.get('rec_ids', []), data.get('rec_names', []))}
     subjects, actions = id_names(data)
-    pairs, counts = np.unique(data['ids'][:, :2], axis=0, return_counts=True)
+    pairs, counts = np.unique(data['ids'][:, [SUBJECT, ACTION]], axis=0, return_counts=True)
     frames_by = {}
     for (s, a), n in zip(pairs.tolist(), counts.tolist()):
         frames_by.setdefault(subjects.get(s, str(s)), {})[actions.get(a, str(a))] = n

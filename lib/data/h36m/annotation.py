@@ -18,7 +18,7 @@ from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.files import atomic_path, not_a_file
 from lib.core.h36m import ACTION_IDS, CAMERAS, NUM_JOINTS, NUM_JOINTS_32, SUBACTIONS
-from lib.data.arrays import assemble, camera_view
+from lib.data.arrays import RECORDING, assemble, camera_view
 
 HEADER_LINES = 9
 
@@ -246,7 +246,7 @@ def parse_subjects(paths, ids, distortion, progress=None, workers=None):
         if pool:
             pool.terminate()
     # The folders name no recording: subactions are numbers only.
-    data['rec_ids'] = np.unique(np.asarray(ids)[:, :3], axis=0).astype(np.int32)
+    data['rec_ids'] = np.unique(np.asarray(ids)[:, RECORDING], axis=0).astype(np.int32)
     data['rec_names'] = np.array([''] * len(data['rec_ids']))
     return data
 

@@ -20,7 +20,7 @@ from lib.core.errors import PoseError
 from lib.core.files import atomic_path
 from lib.core.h36m import CAMERA_IDS
 from lib.core.layouts import layout_names, other_order, to_h36m
-from lib.data.arrays import ARRAY_KEYS
+from lib.data.arrays import ARRAY_KEYS, CAMERA, FRAME, RECORDING, SUBJECT, VIEW
 from lib.data.h36m.recordings import (number_subactions, parse_action_name, recordings_only,
                                      subject_recordings)
 from lib.data.h36m.videopose3d import load_pickled_npz, npz_keys
@@ -148,7 +148,7 @@ def _place_recording(pose2d, ids, rows, found, layout, label):
     joints = len(layout_names(layout))
     lacking = []
     for c in h36m.CAMERAS:
-        rows_c = rows[ids[rows, 3] == c]
+        rows_c = rows[ids[rows, CAMERA] == c]
         if cams[c - 1] is None:
             lacking.append(c)
             continue
@@ -163,7 +163,7 @@ def _place_recording(pose2d, ids, rows, found, layout, label):
         if len(det) < len(rows_c):
             raise PoseError('%s: %d frames, shorter than the %d of the 3D'
                             % (where, len(det), len(rows_c)))
-        pose2d[rows_c] = to_17_joints(det[ids[rows_c, 4]], layout, where)
+        pose2d[rows_c] = to_17_joints(det[ids[rows_c, FRAME]], layout, where)
     return lacking
 
 
@@ -171,16 +171,16 @@ def apply_detections(data, root, name, subjects):
     """Replace data['pose2d'] by the detections `name` (read_detections), frame by frame.
 
     Recordings are paired by their names (recording_key) when the 3D source has names (every
-    source but the annotation folders, whose recordings are paired by subaction number). A
-    3D recording without detections, or a camera of one without them, is left out with a warning
-    and listed in the returned data's 'left_out'; a detection sequence longer than the 3D is cut to it; a shorter one, a
-    missing subject, a camera missing or a wrong joint count is a PoseError naming the
-    file, subject and recording."""
+    source but the annotation folders, whose recordings are paired by subaction number). A 3D
+    recording without detections, or a camera of one without them, is left out with a warning
+    and listed in the returned data's 'left_out'; a detection sequence longer than the 3D is
+    cut to it; a shorter one, a missing subject, a camera missing or a wrong joint count is a
+    PoseError naming the file, subject and recording."""
     detections, layout = read_detections(root, name, subjects)
     rec_names = {tuple(int(v) for v in r): str(n)
                  for r, n in zip(data.get('rec_ids', []), data.get('rec_names', []))}
     by_name = bool(rec_names) and all(rec_names.values())
-    keys = data['ids'][:, :4]
+    keys = data['ids'][:, VIEW]
     keep = np.ones(len(keys), dtype=bool)
     pose2d = data['pose2d'].copy()
     left_out = []
@@ -191,28 +191,38 @@ def apply_detections(data, root, name, subjects):
             lookup = {recording_key(n, where): n for n in found}
         else:
             lookup = {v: k for k, v in number_subactions(list(found), where).items()}
-        for a, u in sorted({(int(r[1]), int(r[2])) for r in keys[keys[:, 0] == s]}):
-            rows_su = np.flatnonzero((keys[:, 0] == s) & (keys[:, 1] == a) & (keys[:, 2] == u))
+        for a, u in sorted({(int(r[1]), int(r[2])) for r in keys[keys[:, SUBJECT] == s]}):
+            rows = np.flatnonzero(np.all(keys[:, RECORDING] == (s, a, u), axis=1))
             label = rec_names.get((s, a, u)) or '%s (subaction %d)' % (h36m.ACTIONS[a], u)
             det_name = lookup.get(recording_key(rec_names[(s, a, u)], where) if by_name
                                   else (a, u))
-            if det_name is None:
-                log.warning('S%d %s: no %s detections; left out (%d frames)', s, label, name,
-                            len(rows_su))
-                left_out.append({'subject': s, 'recording': label, 'frames': int(len(rows_su))})
-                keep[rows_su] = False
-                continue
-            for c in _place_recording(pose2d, data['ids'], rows_su, found[det_name], layout,
-                                      'S%d %s' % (s, det_name)):
-                rows_c = rows_su[keys[rows_su, 3] == c]
-                log.warning('S%d %s camera %d (%s): no %s detections; left out (%d frames)', s,
-                            label, c, CAMERA_IDS[c - 1], name, len(rows_c))
-                left_out.append({'subject': s, 'recording': label, 'camera': c,
-                                 'frames': int(len(rows_c))})
-                keep[rows_c] = False
+            lacking = (None if det_name is None else
+                       _place_recording(pose2d, data['ids'], rows, found[det_name], layout,
+                                        'S%d %s' % (s, det_name)))
+            for entry, dropped in _left_out(s, label, name, rows, keys, lacking):
+                left_out.append(entry)
+                keep[dropped] = False
     out = {k: (v[keep] if k in ARRAY_KEYS else v) for k, v in data.items()}
     out['pose2d'] = pose2d[keep]
     out['left_out'] = left_out
+    return out
+
+
+def _left_out(subject, label, name, rows, keys, lacking):
+    """[(left_out entry, rows dropped)] of one recording (`rows` of the arrays): the whole
+    recording when it has no detections (`lacking` None), else each camera of `lacking`; each
+    logged with a warning."""
+    if lacking is None:
+        log.warning('S%d %s: no %s detections; left out (%d frames)', subject, label, name,
+                    len(rows))
+        return [({'subject': subject, 'recording': label, 'frames': int(len(rows))}, rows)]
+    out = []
+    for c in lacking:
+        rows_c = rows[keys[rows, CAMERA] == c]
+        log.warning('S%d %s camera %d (%s): no %s detections; left out (%d frames)', subject,
+                    label, c, CAMERA_IDS[c - 1], name, len(rows_c))
+        out.append(({'subject': subject, 'recording': label, 'camera': c,
+                     'frames': int(len(rows_c))}, rows_c))
     return out
 
 

@@ -232,7 +232,6 @@ def generate(out_dir, frames=200, seed=0, subjects=h36m.SUBJECTS, cameras_path=D
     VideoPose3D 2D file data_2d_h36m_<detections_name>.npz of simulated detections.
     Returns the number of recordings x cameras written."""
     cameras = load_h36m_cameras(cameras_path)
-    count = 0
     positions_3d, positions_2d = {}, {}
     jobs = [(s, a, u) for s in subjects for a in h36m.ACTION_IDS for u in h36m.SUBACTIONS]
     for s, a, u in (progress(jobs) if progress else jobs):
@@ -240,30 +239,12 @@ def generate(out_dir, frames=200, seed=0, subjects=h36m.SUBJECTS, cameras_path=D
             raise PoseError('%s: no cameras for subject %d' % (cameras_path, s))
         poses = sequence(s, a, u, frames, seed)
         name = recording_name(s, a, u)
-        if 'annot' in formats:
-            for c in h36m.CAMERAS:
-                folder = folder_name(s, a, u, c)
-                write_annotation(annotation_path(out_dir, folder), poses, cameras[s][c - 1])
+        _write_recording(out_dir, formats, (s, a, u), name, poses, cameras[s], seed)
         if 'videopose3d' in formats:
             positions_3d.setdefault('S%d' % s, {})[name] = (poses / 1000.0).astype(np.float32)
-        if 'cdf' in formats:
-            write_cdf(os.path.join(out_dir, 'S%d' % s, 'MyPoseFeatures', 'D3_Positions',
-                                    name + '.cdf'), poses)
-        if 'h5' in formats or 'orig' in formats:       # the original's 3D files are these
-            write_h5(os.path.join(out_dir, 'S%d' % s, 'MyPoses', '3D_positions', name + '.h5'),
-                      poses)
-        if 'orig' in formats:
-            rng = np.random.default_rng([seed, s, a, u, 3])
-            lacking = NO_DETECTIONS.get((s, a, u), ())
-            write_sh_files(os.path.join(out_dir, 'S%d' % s), name, {
-                folder: [None if c in lacking else det[:len(poses), SH_FROM_H36M]
-                         for c, det in zip(h36m.CAMERAS, detections(poses, cameras[s], rng, scale))]
-                for folder, scale in (('StackedHourglass', 1.6),
-                                      ('StackedHourglassFineTuned240', 1.0))})
         if detections_name:
             rng = np.random.default_rng([seed, s, a, u, 2])
             positions_2d.setdefault('S%d' % s, {})[name] = detections(poses, cameras[s], rng)
-        count += len(h36m.CAMERAS)
     if 'bvh' in formats:
         write_bvh_takes(out_dir, frames, seed, subjects)
     if positions_3d:
@@ -273,7 +254,32 @@ def generate(out_dir, frames=200, seed=0, subjects=h36m.SUBJECTS, cameras_path=D
             save_cameras_h5({s: cameras[s] for s in subjects}, tmp)
     if detections_name:
         _save_detections(out_dir, detections_name, positions_2d)
-    return count
+    return len(jobs) * len(h36m.CAMERAS)
+
+
+def _write_recording(out_dir, formats, recording, name, poses, cameras, seed):
+    """One recording's files in the per-recording formats: annotation folders (one a camera),
+    the release's CDF, the original's HDF5 and, for 'orig', its Stacked Hourglass files
+    (simulated detections; a camera in NO_DETECTIONS gets none, as in the real release)."""
+    s, a, u = recording
+    if 'annot' in formats:
+        for c in h36m.CAMERAS:
+            folder = folder_name(s, a, u, c)
+            write_annotation(annotation_path(out_dir, folder), poses, cameras[c - 1])
+    if 'cdf' in formats:
+        write_cdf(os.path.join(out_dir, 'S%d' % s, 'MyPoseFeatures', 'D3_Positions',
+                               name + '.cdf'), poses)
+    if 'h5' in formats or 'orig' in formats:       # the original's 3D files are these
+        write_h5(os.path.join(out_dir, 'S%d' % s, 'MyPoses', '3D_positions', name + '.h5'),
+                 poses)
+    if 'orig' in formats:
+        rng = np.random.default_rng([seed, s, a, u, 3])
+        lacking = NO_DETECTIONS.get((s, a, u), ())
+        write_sh_files(os.path.join(out_dir, 'S%d' % s), name, {
+            folder: [None if c in lacking else det[:len(poses), SH_FROM_H36M]
+                     for c, det in zip(h36m.CAMERAS, detections(poses, cameras, rng, scale))]
+            for folder, scale in (('StackedHourglass', 1.6),
+                                  ('StackedHourglassFineTuned240', 1.0))})
 
 
 def _save_detections(out_dir, name, positions_2d):

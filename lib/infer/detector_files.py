@@ -26,7 +26,7 @@ from lib.core import layouts
 from lib.core.layouts import other_order
 from lib.core.errors import PoseError
 from lib.core.files import not_a_file
-from lib.infer.keypoint_values import (BY_COUNT, Detections, check_layout, frame_label,
+from lib.infer.detections import (BY_COUNT, Detections, check_layout, frame_label,
                                        keypoint_array, keypoints_of, layout_by_count, load_json,
                                        natural_key, number_or_none)
 

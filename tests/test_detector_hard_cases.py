@@ -10,12 +10,12 @@ import pytest
 
 from lib.core.errors import PoseError
 from lib.core.layouts import LAYOUTS
-from lib.infer.keypoint_files import read_keypoint_file
+from lib.infer.detector_files import read_keypoint_file
 from lib.infer.lifter import Lifter
+from lib.infer.options import LiftOptions
 from lib.infer.tracking import assign_tracks, ordered_frames
 from tests import keypoint_fixtures as fx
-from tests.conftest import run_cli
-from tests.test_hostile import one_line_error
+from tests.conftest import one_line_error, run_cli
 
 
 def model_of(trained_run):
@@ -65,7 +65,7 @@ def test_alphapose_ids_that_repeat_in_a_frame_are_not_track_ids(tmp_path):
                      'keypoints': p.ravel().tolist(), 'score': 2.5}
                     for i, people in enumerate(frames) for p in people])
     det = read_keypoint_file(str(path))
-    tracks = assign_tracks(ordered_frames(det), det.layout, 0.1)
+    tracks = assign_tracks(ordered_frames(det), det.layout, LiftOptions())
     assert len(tracks) == 3 and all(len(t['rows']) == 4 for t in tracks)
 
 
@@ -122,7 +122,7 @@ def test_a_panning_crowd_keeps_its_tracks():
         people = [{'points': coco(tuple(starts[k] + i * (speeds[k] + [25.0, 0.0])), 0.6),
                    'score': 2.0, 'track': None} for k in rng.permutation(10)]
         frames.append((i, people))
-    tracks = assign_tracks(frames, 'coco', 0.1)
+    tracks = assign_tracks(frames, 'coco', LiftOptions())
     assert sorted(len(t['rows']) for t in tracks) == [30] * 10
 
 
@@ -199,11 +199,11 @@ def test_crowds_are_tracked_in_time_and_beyond_reason_refused():
     frames = [(i, [{'points': coco(tuple(starts[k] + 2.0 * i), 0.2), 'score': 1.0,
                     'track': None} for k in range(1000)]) for i in range(3)]
     start = time.time()
-    tracks = assign_tracks(frames, 'coco', 0.1)
+    tracks = assign_tracks(frames, 'coco', LiftOptions())
     assert len(tracks) == 1000 and time.time() - start < 30
     crowd = [(0, frames[0][1] * 11)]
     with pytest.raises(PoseError, match='11000 detections in one frame'):
-        assign_tracks(crowd, 'coco', 0.1)
+        assign_tracks(crowd, 'coco', LiftOptions())
 
 
 def test_non_utf8_file_names_are_logged_escaped(tmp_path, trained_run):
