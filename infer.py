@@ -29,7 +29,8 @@ from lib.core.errors import PoseError
 from lib.core.files import atomic_path, check_output, write_json
 from lib.core.progress import progress
 from lib.core.resources import SHIPPED_MODEL
-from lib.eval.figures import lift_figure, save_animation, save_figure
+from lib.eval.animation import save_animation
+from lib.eval.figures import lift_figure, save_figure
 from lib.infer.lifter import Lifter
 from lib.infer.options import LiftOptions, add_arguments
 from lib.infer.pipeline import lift_file

@@ -113,14 +113,14 @@ def open_run(args, cfg, train, resume):
     if resume:
         run_dir = os.path.abspath(args.resume)
         _, stats = runs.load_run_dir(run_dir, default_config())
-        setup_logging(resume['log_file'], args.debug)
+        setup_logging(runs.log_path(run_dir), args.debug)
         log.info('resuming %s after epoch %d (step %d)', run_dir, resume['epoch'], resume['step'])
-        return run_dir, resume['log_file'], stats
+        return run_dir, runs.log_path(run_dir), stats
     stats = compute_stats(encode_inputs(train['pose2d'], input_space(cfg.NETWORK)),
                           network_targets(train['pose3d']), 'the training set of %s' % args.dataset)
     name = 'noise-sigma%g_gpu%s' % (cfg.DATASET.sigma, args.gpu.replace(',', '-'))
     run_dir = runs.new_run_dir(args.root, ('Debug_' if args.debug else '') + name)
-    log_file = runs.log_path(args.root, run_dir)
+    log_file = runs.log_path(run_dir)
     try:
         setup_logging(log_file, args.debug)
         for path, write in ((run_files.CONFIG_FILE, dump_config), (run_files.STATS_FILE, save_stats)):
@@ -144,8 +144,9 @@ def describe_data(cfg, run_dir, train, test, resume, contexts):
         log.warning('WARNING: %s; the test errors logged are training-set errors',
                     trained_on_text(overlap))
     if not resume:
-        write_json({'train': runs.recordings_record(train), 'test': runs.recordings_record(test)},
-                   os.path.join(run_dir, run_files.RECORDINGS_FILE))
+        record = {'train': runs.recordings_record(train), 'test': runs.recordings_record(test)}
+        runs.write_run_file(os.path.join(run_dir, run_files.RECORDINGS_FILE),
+                            lambda path: write_json(record, path), 0, run_dir)
     for part, data in (('train', train), ('test', test)):
         if data.get('left_out'):
             log.warning('%s: left out for want of 2D input: %s', part,
@@ -202,19 +203,33 @@ def plan_epochs(cfg, training, test, stats, budget, start):
 
 
 def finish_epoch(run, training, state):
-    """After an epoch: the curves, a checkpoint when due, and the resume checkpoint."""
+    """After an epoch: the curves, a checkpoint when due, and the resume checkpoint, each
+    through runs.write_run_file (a full disk: one line saying what the run keeps)."""
     cfg, epoch = run.cfg, state.epoch
-    write_text(format_curves_csv(state.curves), os.path.join(run.folder, 'curves.csv'))
-    save_figure(curves_figure(state.curves), os.path.join(run.folder, 'curves.png'))
+
+    def write(name, writer):
+        runs.write_run_file(os.path.join(run.folder, name), writer, state.kept, run.folder)
+    write('curves.csv', lambda path: write_text(format_curves_csv(state.curves), path))
+    write('curves.png', lambda path: save_figure(curves_figure(state.curves), path))
     if epoch % max(1, state.planned // max(1, cfg.TRAIN.checkpoints)) == 0 or epoch == 1:
-        path = os.path.join(run.folder, run_files.checkpoint_name(epoch, final=False))
-        runs.save_parameters(training.net, path)
-        log.info('wrote checkpoint %s', path)
+        name = run_files.checkpoint_name(epoch, final=False)
+        write(name, lambda path: runs.save_parameters(training.net, path))
+        log.info('wrote checkpoint %s', os.path.join(run.folder, name))
     if epoch < state.planned:
-        checkpoints.save_checkpoint(training.net, training.trainer, run.folder, cfg, dict(
-            state.checkpoint_fields(), devices=len(training.data.contexts),
-            log_file=run.log_file, threads=threads.thread_count(),
-            dataset=os.path.abspath(run.args.dataset)))
+        write(run_files.RESUME_FILE, lambda path: checkpoints.save_checkpoint(
+            training.net, training.trainer, run.folder, cfg, dict(
+                state.checkpoint_fields(), devices=len(training.data.contexts),
+                threads=threads.thread_count(), dataset=os.path.abspath(run.args.dataset))))
+        state.kept = epoch
+
+
+def finish_run(run, training, state):
+    """The final model, written through runs.write_run_file; the resume checkpoint goes."""
+    final = os.path.join(run.folder, run_files.checkpoint_name(state.epoch, final=True))
+    runs.write_run_file(final, lambda path: runs.save_parameters(training.net, path),
+                        state.kept, run.folder)
+    checkpoints.clear_checkpoint(run.folder)
+    log.info('wrote final model %s', final)
 
 
 def lay_schedule(training, train_cfg, epochs):
@@ -296,25 +311,26 @@ def main(argv=None):
     contexts = contexts_from_arg(args.gpu)
     check_memory(cfg, contexts)
     check_dataset_root(args.dataset)
-    lock = runs.lock_run_dir(resume_dir) if resume_dir else None
-    resume = (checkpoints.read_checkpoint(resume_dir, cfg, len(contexts), args.dataset,
-                                          default_config()) if resume_dir else None)
-    setup_logging(None, args.debug)
-    set_seed(cfg.TRAIN.seed)
-    train, test = read_data(args, cfg, len(contexts))
-    run = Run(args, cfg, *open_run(args, cfg, train, resume))
-    lock = lock or runs.lock_run_dir(run.folder)
-    describe_data(cfg, run.folder, train, test, resume, contexts)
-    training, state = build_training(cfg, contexts, train, run.stats, resume, clock)
-    log.info('train frames %d (%s), test frames %d (%s)', training.data.size,
-             split_label(cfg.DATASET, 'train'), len(test['ids']), split_label(cfg.DATASET, 'test'))
-    del train
-    train_epochs(run, training, test, state)
-    final = os.path.join(run.folder, run_files.checkpoint_name(state.epoch, final=True))
-    runs.save_parameters(training.net, final)
-    checkpoints.clear_checkpoint(run.folder)
-    log.info('wrote final model %s', final)
-    lock.close()
+    locks = [runs.lock_run_dir(resume_dir)] if resume_dir else []
+    try:
+        resume = (checkpoints.read_checkpoint(resume_dir, cfg, len(contexts), args.dataset,
+                                              default_config()) if resume_dir else None)
+        setup_logging(None, args.debug)
+        set_seed(cfg.TRAIN.seed)
+        train, test = read_data(args, cfg, len(contexts))
+        run = Run(args, cfg, *open_run(args, cfg, train, resume))
+        locks = locks or [runs.lock_run_dir(run.folder)]
+        describe_data(cfg, run.folder, train, test, resume, contexts)
+        training, state = build_training(cfg, contexts, train, run.stats, resume, clock)
+        log.info('train frames %d (%s), test frames %d (%s)', training.data.size,
+                 split_label(cfg.DATASET, 'train'), len(test['ids']),
+                 split_label(cfg.DATASET, 'test'))
+        del train
+        train_epochs(run, training, test, state)
+        finish_run(run, training, state)
+    finally:
+        for lock in locks:          # the run folder is free again, whatever ended the run
+            lock.close()
     return 0
 
 

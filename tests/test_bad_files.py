@@ -6,9 +6,9 @@ import os
 import shutil
 import time
 
-from hypothesis import HealthCheck, given, settings, strategies as st
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from config import default_config, load_config
 from lib.core.errors import PoseError

@@ -115,3 +115,43 @@ def test_pck_and_auc():
     errors = protocol_errors(gt + 72.5 * direction, gt)
     expected = (15 * 1 / 17 + 16 * 1.0) / 31
     np.testing.assert_allclose(errors['auc'], expected)
+
+
+def test_diagnostics_give_a_known_tilt_and_a_short_limb():
+    """A body leaning back by a known angle under the camera (the feet farther than the pelvis)
+    against a prediction upright and square to it, with one shin 100 mm short: the depths and
+    bone lengths are those of the construction."""
+    from lib.eval.diagnostics import BONE_NAMES, bone_lengths, format_diagnostics, joint_depths, \
+        pose_diagnostics
+    upright = np.zeros((1, 17, 3))
+    names = list(h36m.JOINT_NAMES)
+    # y down, z forward: the legs hang 900 mm below the pelvis, the head 700 mm above.
+    for joint, y in (('RKnee', 450), ('RFoot', 900), ('LKnee', 450), ('LFoot', 900),
+                     ('Spine', -250), ('Thorax', -500), ('Neck/Nose', -600), ('Head', -700),
+                     ('LShoulder', -500), ('RShoulder', -500), ('LElbow', -250),
+                     ('RElbow', -250), ('LWrist', 0), ('RWrist', 0)):
+        upright[0, names.index(joint), 1] = y
+    for joint, x in (('RHip', -100), ('RKnee', -100), ('RFoot', -100), ('LHip', 100),
+                     ('LKnee', 100), ('LFoot', 100), ('LShoulder', 150), ('LElbow', 150),
+                     ('LWrist', 150), ('RShoulder', -150), ('RElbow', -150),
+                     ('RWrist', -150)):
+        upright[0, names.index(joint), 0] = x
+    angle = np.radians(10.0)                     # the camera looks down by 10 degrees
+    turn = np.array([[1, 0, 0], [0, np.cos(angle), -np.sin(angle)],
+                     [0, np.sin(angle), np.cos(angle)]])
+    truth = upright @ turn.T
+    pred = upright.copy()
+    pred[0, names.index('RFoot'), 1] -= 100      # the right shin 100 mm short
+    depths = joint_depths(truth)
+    assert np.isclose(depths[names.index('RFoot')], 900 * np.sin(angle))
+    assert np.isclose(depths[names.index('Head')], -700 * np.sin(angle))
+    assert np.allclose(joint_depths(pred), 0)
+    shin = BONE_NAMES.index('RKnee-RFoot')
+    assert np.isclose(bone_lengths(truth)[shin], 450) and np.isclose(bone_lengths(pred)[shin], 350)
+    assert np.allclose(np.delete(bone_lengths(truth), shin), np.delete(bone_lengths(pred), shin))
+    table = pose_diagnostics(pred, truth)
+    assert table['depth_mm']['LFoot'] == {'true': pytest.approx(900 * np.sin(angle)),
+                                          'predicted': 0.0}
+    assert table['bone_mm']['RKnee-RFoot']['predicted'] == pytest.approx(350)
+    assert any('RKnee-RFoot' in line and '-100.0' in line
+               for line in format_diagnostics(table, markdown=True))

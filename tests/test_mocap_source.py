@@ -3,6 +3,7 @@ and classes from names and takes.tsv, virtual cameras, the arrays of DATASET.sou
 train.py / test.py over such a folder."""
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -60,16 +61,19 @@ def test_the_synthetic_motion_written_as_bvh_reads_back_as_the_same_joints(bvh_f
 
 def test_performers_and_classes_from_names_and_the_index(tmp_path):
     assert label_take('dance/HDM_bd_kickLFront1Reps_003_120.amc', {}) == (
-        'HDM_bd', 'kickLFront1Reps', 120.0)
-    assert label_take('x/07_05-walk.amc', {}) == ('07', 'walk', None)
-    assert label_take('09/09_06.bvh', {}) == ('09', 'unlabelled', None)
-    assert label_take('martial/06.bvh', {}) == ('martial', 'unlabelled', None)
+        'HDM_bd', 'kickLFront1Reps', 120.0, 'HDM05')
+    assert label_take('x/07_05-walk.amc', {}) == ('07', 'walk', None, 'CMU')
+    assert label_take('09/09_06.bvh', {}) == ('09', 'unlabelled', None, 'CMU')
+    assert label_take('martial/06.bvh', {}) == ('martial', 'unlabelled', None, 'martial')
+    assert label_take('studio/walk.bvh', {})[3] == 'studio'
+    assert label_take('walk.bvh', {})[3] == '.'
     (tmp_path / 'martial').mkdir()
     (tmp_path / 'martial' / '06.bvh').write_text('HIERARCHY')
-    (tmp_path / 'takes.tsv').write_text('# a comment\nfile\tperformer\trate\n'
-                                        'martial/06.bvh\t135\t60\n')
-    assert read_index(str(tmp_path)) == {'martial/06.bvh': {'performer': '135', 'rate': 60.0}}
-    assert list_takes(str(tmp_path))[0][2:] == ('135', 'unlabelled', 60.0)
+    (tmp_path / 'takes.tsv').write_text('# a comment\nfile\tperformer\trate\tsource\n'
+                                        'martial/06.bvh\t135\t60\tCMU\n')
+    assert read_index(str(tmp_path)) == {'martial/06.bvh': {'performer': '135', 'rate': 60.0,
+                                                            'source': 'CMU'}}
+    assert list_takes(str(tmp_path))[0][2:] == ('135', 'unlabelled', 60.0, 'CMU')
 
 
 @pytest.mark.parametrize('text, message', [
@@ -174,8 +178,12 @@ def test_the_camera_study_finds_each_views_focal_length(bvh_folder):
 
 @pytest.mark.parametrize('changes, split, message', [
     ({'mocap_test': ['42']}, 'train', 'no performer 42 in the folder .it has 01, 09.'),
-    ({'mocap_test': []}, 'test', 'DATASET.mocap_test is empty'),
-    ({'mocap_test': ['01', '09']}, 'train', 'leaves no train performer'),
+    ({'mocap_test': []}, 'test', 'DATASET.mocap_test and mocap_test_sources are empty'),
+    ({'mocap_test': ['01', '09']}, 'train', 'leave no train take'),
+    # The cross-source split: a source the folder does not hold, or every source held out.
+    ({'mocap_test': [], 'mocap_test_sources': ['HDM05']}, 'test',
+     'mocap_test_sources: no source HDM05 in the folder .it has CMU.'),
+    ({'mocap_test': [], 'mocap_test_sources': ['CMU']}, 'train', 'leave no train take'),
     ({'train_2d': 'sh'}, 'train', 'DATASET.train_2d sh: a motion-capture folder has no'),
 ])
 def test_a_split_that_cannot_be_made_is_refused(bvh_folder, changes, split, message):
@@ -245,21 +253,23 @@ DATASET:
     rows = [line for line in out.stdout.splitlines() if line.startswith('| ' + run_dir.name)]
     assert [r.split(' | ')[2] for r in rows] == ['(a) own pixels', '(b) own pixels, rescaled',
                                                  '(c) another camera']
-    # The run made a shipped-model folder: float16 (half the size) where it moves no joint
-    # by more than 0.1 mm, else float32; the same poses either way.
+    # The run made a shipped-model folder: float16 (half the size) where it moves the mean
+    # error by less than 0.5 mm, else float32; nearly the same poses either way.
     shipped = tmp_path / 'shipped'
     out = run_cli('tools/ship_model.py', '--model', model, '--dataset', bvh_folder,
                   '--out', shipped)
     assert out.returncode == 0, out.stderr[-2000:]
     half = os.path.getsize(shipped / 'model.params') < 0.6 * os.path.getsize(model)
-    assert half == ('float16, joints within' in out.stdout)
+    assert half == ('float16: Protocol #1' in out.stdout)
     assert sorted(os.listdir(shipped)) == ['checksums.json', 'hyperParams.yaml', 'meanstd.npz',
                                            'model.params', 'recordings.json', 'results.json']
     from lib.infer.lifter import Lifter
     test = load_split(bvh_folder, 'test', mocap_cfg(mocap_views=2))
     ours, theirs = Lifter.load(model), Lifter.load(str(shipped / 'model.params'))
-    assert np.abs(ours.predict(test['pose2d'], test['centre'])
-                  - theirs.predict(test['pose2d'], test['centre'])).max() < 0.1
+    moved = np.abs(ours.predict(test['pose2d'], test['centre'])
+                   - theirs.predict(test['pose2d'], test['centre']))
+    assert moved.mean() < 0.5 and moved.max() < 5
+    assert not re.search(r'(?<![\w.~])/(tmp|work|root|home)/', (shipped / 'results.json').read_text())
     again = run_cli('tools/ship_model.py', '--model', model, '--dataset', bvh_folder,
                     '--out', shipped)
     assert again.returncode == 2 and 'holds a model already; pass --replace' in again.stderr

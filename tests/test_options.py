@@ -10,6 +10,7 @@ import pytest
 
 from config import load_config
 from lib.core.errors import PoseError
+from lib.core.layouts import LAYOUTS
 from lib.core.files import write_json
 from lib.data import synthetic
 from lib.infer.lifter import Lifter, device_context, score
@@ -131,6 +132,8 @@ def test_the_python_api_checks_its_arguments(tmp_path, trained_run):
     model = os.path.join(trained_run['run'], 'Model_epoch6.params')
     lifter = Lifter.load(model)
     pose = np.zeros((3, 17, 2))
+    misspelt = list(LAYOUTS['coco'])
+    misspelt[misspelt.index('LKnee')] = 'Knee_L2'
     calls = [
         (lambda: lifter.predict(pose, flip=True), 'centre: flip mirrors'),
         (lambda: lifter.predict(pose, centre=np.zeros((2, 2)), flip=True), 'centre: expected (3, 2)'),
@@ -149,6 +152,10 @@ def test_the_python_api_checks_its_arguments(tmp_path, trained_run):
         (lambda: lifter.lift(np.zeros((3, 17, 3)), min_confidence=2), 'min_confidence'),
         (lambda: lifter.lift(np.zeros((3, 3, 3)), layout=('Foo', 'Bar', 'Baz')),
          'name no body joint'),
+        # A misspelt keypoint name whose joint is then missing in every frame.
+        (lambda: lifter.lift(np.zeros((3, 17, 3)), layout=misspelt),
+         "layout: keypoint name 'Knee_L2' is not a keypoint this project knows, and LKnee cannot "
+         "be made without it"),
         (lambda: lifter.lift_file(tmp_path / 'x.json', person='some'), 'person'),
         (lambda: device_context('tpu'), 'expected cpu, gpu'),
     ]

@@ -8,20 +8,20 @@ import signal
 import subprocess
 import sys
 
-from hypothesis import HealthCheck, given, settings, strategies as st
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lib.core.errors import PoseError
 from lib.core.resources import DEFAULT_CAMERAS
-from lib.data import cameras
-from lib.data import synthetic
+from lib.data import cameras, synthetic
 from lib.data.h36m import annotation
 from lib.infer.detector_files import read_keypoint_file
 from lib.infer.options import LiftOptions
 from lib.infer.tracking import assign_tracks, ordered_frames
-from tests.conftest import (ROOT, TINY_NET, curves_without_seconds, only_run, run_cli,
-                            start_training_and_kill_after, write_yaml)
+from lib.train import resume, runs
+from tests.conftest import (ROOT, TINY_NET, curves_without_seconds, one_line_error, only_run,
+                            run_cli, start_training_and_kill_after, write_yaml)
 
 
 FUZZ_EXAMPLES = 300
@@ -42,10 +42,17 @@ def test_kill_and_resume_continues_the_run(tmp_path, small_dataset):
     assert not os.path.exists(os.path.join(run, 'Model_epoch6.params'))
     done = len(curves_without_seconds(run)) - 1
     assert 2 <= done < 6
+    # A checkpoint edited to name a log outside the run (its checksum recorded again, as an
+    # attacker with write access to the run would): the resumed run logs where it always did.
+    victim = tmp_path / 'victim.txt'
+    victim.write_text('the user\'s file\n')
+    _name_a_log_in_the_checkpoint(run, str(victim))
 
     resumed = run_cli('train.py', '--resume', run, '--dataset', small_dataset)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert 'resuming' in resumed.stdout
+    assert victim.read_text() == 'the user\'s file\n'
+    assert 'resuming' in open(runs.log_path(run)).read()
     curves = curves_without_seconds(run)
     assert [int(r[0]) for r in curves[1:]] == [1, 2, 3, 4, 5, 6]
     # The loss curve continues where it stopped: the same numbers as the run never killed.
@@ -55,6 +62,19 @@ def test_kill_and_resume_continues_the_run(tmp_path, small_dataset):
     assert 'resume.npz' not in json.load(open(os.path.join(run, 'checksums.json')))
     again = run_cli('train.py', '--resume', run, '--dataset', small_dataset)
     assert again.returncode == 2 and 'already finished' in again.stderr
+
+
+def _name_a_log_in_the_checkpoint(run, log_file):
+    """resume.npz's state with a 'log_file' (as checkpoints of earlier versions held), its new
+    checksum recorded in checksums.json."""
+    path = os.path.join(run, 'resume.npz')
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    state = json.loads(str(arrays['state']))
+    state['log_file'] = log_file
+    resume.write_checkpoint_file(path, arrays['params'].tobytes(), arrays['optimizer'].tobytes(),
+                                 state)
+    runs.record_checksum(path)
 
 
 def test_resume_refuses_conflicting_options(tmp_path, trained_run):
@@ -90,6 +110,46 @@ def test_full_disk_keeps_the_previous_file(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert json.load(open(path)) == {'old': 1}
     assert os.listdir(tmp_path) == ['r.json']
+
+
+@pytest.mark.parametrize('failing', ['checkpoint', 'figure'])
+def test_a_disk_that_fills_up_while_training_says_what_the_run_keeps(tmp_path, small_dataset,
+                                                                     monkeypatch, failing):
+    """The disk fills in epoch 2: while MXNet writes the checkpoint (its own error type) or while
+    the curves' figure is drawn. One line names the file and the epoch kept; resuming, once
+    there is room again, ends the run with the numbers of a run never stopped."""
+    import matplotlib.figure
+    import mxnet as mx
+    cfg = write_yaml(tmp_path / 'c.yaml', TINY_NET.replace('TRAIN:\n', 'TRAIN:\n  checkpoints: 3\n')
+                     % 3)
+    save_parameters, savefig = mx.gluon.Block.save_parameters, matplotlib.figure.Figure.savefig
+    full = {'epoch': 0}
+
+    def checkpoint_on_a_full_disk(net, path, *a, **k):
+        if full['epoch'] >= 2:
+            raise mx.base.MXNetError('[12:00:00] src/io/local_filesys.cc:209: Check failed: '
+                                     'written == size (0 vs. 4096) : No space left on device')
+        return save_parameters(net, path, *a, **k)
+
+    def figure_on_a_full_disk(figure, path, *a, **k):
+        full['epoch'] += 1                         # the figure is drawn once an epoch
+        if failing == 'figure' and full['epoch'] >= 2:
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        return savefig(figure, path, *a, **k)
+    monkeypatch.setattr(matplotlib.figure.Figure, 'savefig', figure_on_a_full_disk)
+    if failing == 'checkpoint':
+        monkeypatch.setattr(mx.gluon.Block, 'save_parameters', checkpoint_on_a_full_disk)
+    proc = run_cli('train.py', '--root', tmp_path / 'r', '--dataset', small_dataset, '--cfg', cfg)
+    run = only_run(tmp_path / 'r')
+    name = {'checkpoint': 'Checkpoint_epoch2.params', 'figure': 'curves.png'}[failing]
+    one_line_error(proc, os.path.join(run, name), 'No space left on device',
+                   'the run keeps epoch 1 (its resume.npz)', 'train.py --resume %s' % run)
+    assert not [f for f in os.listdir(run) if '.tmp' in f]
+    monkeypatch.undo()
+    resumed = run_cli('train.py', '--resume', run, '--dataset', small_dataset)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert [int(row[0]) for row in curves_without_seconds(run)[1:]] == [1, 2, 3]
+    assert os.path.isfile(os.path.join(run, 'Model_epoch3.params'))
 
 
 def test_full_disk_while_caching_is_a_warning_not_a_crash(tmp_path, monkeypatch, caplog):

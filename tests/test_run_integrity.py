@@ -72,7 +72,7 @@ def test_resume_checkpoint_with_wrong_fields_or_damaged_content(run_copy):
     path = str(run_copy / 'resume.npz')
     files = {n: run_files.file_sha256(str(run_copy / n)) for n in ('hyperParams.yaml', 'meanstd.npz')}
     good = {'epoch': 2, 'step': 10, 'curves': [], 'elapsed': 1.0, 'devices': 1,
-            'log_file': 'x.log', 'dataset': '/data', 'config': to_plain(cfg), 'files': files}
+            'dataset': '/data', 'config': to_plain(cfg), 'files': files}
     net = build_network(cfg.NETWORK)
     initialize_network(net, cfg.NETWORK, [mx.cpu()])
     trainer = make_trainer(net, cfg.TRAIN)

@@ -11,8 +11,9 @@ import pytest
 
 import config
 from lib.core import h36m
+from lib.core.resources import SHIPPED_MODEL
 from lib.core.settings import to_plain
-from lib.infer.lifter import SHIPPED_MODEL, Lifter
+from lib.infer.lifter import Lifter
 from tests.conftest import ROOT, run_cli
 
 FOLDER = os.path.dirname(SHIPPED_MODEL)
@@ -106,3 +107,14 @@ def test_the_card_states_data_licences_and_acknowledgements():
                  'CC BY-SA 3.0', 'Documentation Mocap Database HDM05',
                  'HDM_tr', 'takes.tsv'):
         assert text in card, text
+
+
+def test_the_shipped_files_name_no_machine_s_paths():
+    """results.json, the config and the recordings name files relative to the repository or
+    the data folder, never a folder of the machine that made them."""
+    folder = os.path.dirname(SHIPPED_MODEL)
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(('.json', '.yaml', '.tsv', '.md')):
+            text = open(os.path.join(folder, name)).read()
+            found = re.findall(r'(?<![\w.~])/(?:tmp|work|root|home|Users|mnt|var|opt)/\S*', text)
+            assert not found, '%s: %s' % (name, found[:3])

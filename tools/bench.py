@@ -22,7 +22,9 @@ and the ratio, all measured in the same run:
 - evaluation (every protocol for every test frame) against plain inference on the same frames;
 - inference at batch 1024: the trained network, the folded one that predictions use
   (lib.model.fold_batchnorm), oneDNN graph fusion, and the ONNX export in onnxruntime, each
-  against numpy's matrix-multiply rate.
+  against numpy's matrix-multiply rate;
+- infer.py's animation of a lifted track (a synthetic walk of ANIMATION_FRAMES frames) against
+  the lift of its file with the shipped model (the goal: at most 3 times).
 Training and inference timings are the best of --rounds rounds (the least disturbed by other
 work on the machine); max-norm's comparison runs three times as many rounds and also gives the
 median of their paired ratios; reading and evaluation are timed once, each a whole pass.
@@ -45,10 +47,18 @@ from config import load_configs
 from lib.cli import threads
 from lib.cli.options import contexts_from_arg, parser_for, run
 from lib.codec import network_inputs, normalize
+from lib.core import h36m
 from lib.core.errors import PoseError
-from lib.data.arrays import ARRAY_KEYS, SUBJECT
+from lib.core.files import write_json
+from lib.core.layouts import LAYOUTS
+from lib.core.resources import DEFAULT_CAMERAS
+from lib.data.arrays import ARRAY_KEYS, SUBJECT, camera_view
+from lib.data.cameras import load_cameras
+from lib.data.synthetic import sequence
+from lib.eval.animation import save_animation
 from lib.eval.evaluation import evaluate
 from lib.eval.prediction import predict
+from lib.infer.lifter import Lifter
 from lib.model.network import fold_batchnorm
 from tools.bench_data import bench_data, ensure_dataset, line
 from tools.bench_training import (LARGE_BATCH, alternating_times, bench_batchnorm,
@@ -145,6 +155,39 @@ def bench_onnx(net, stats, batch, rounds, report):
                           rounds))
 
 
+ANIMATION_FRAMES = 329
+
+
+def bench_animation(folder):
+    """The lift of a COCO results file (three people walking, ANIMATION_FRAMES frames) with the
+    shipped model, and the animation of one track, each timed once: the line gives the
+    animation's time against the lift's."""
+    poses = sequence(9, 14, 1, ANIMATION_FRAMES, 0)[:, np.array(h36m.JOINTS_17_OF_32) - 1]
+    _, pose2d = camera_view(poses, load_cameras(DEFAULT_CAMERAS)[9][0], False)
+    j = {name: k for k, name in enumerate(h36m.JOINT_NAMES)}
+    head, nose = pose2d[:, j['Head']], pose2d[:, j['Neck/Nose']]
+    coco = {'Nose': nose, 'LEye': head + [6, 8], 'REye': head + [-6, 8], 'LEar': head + [12, 10],
+            'REar': head + [-12, 10], 'LAnkle': pose2d[:, j['LFoot']],
+            'RAnkle': pose2d[:, j['RFoot']]}
+    points = np.stack([coco.get(name, pose2d[:, j.get(name, 0)])
+                       for name in LAYOUTS['coco']], axis=1)
+    results = [{'image_id': f, 'category_id': 1, 'score': 1.0,
+                'keypoints': np.concatenate([points[f] + [250.0 * k, 0], np.ones((17, 1))],
+                                            axis=1).ravel().round(2).tolist()}
+               for f in range(ANIMATION_FRAMES) for k in range(3)]
+    path = os.path.join(folder, 'walk_coco.json')
+    write_json(results, path)
+    lifter = Lifter.load()
+    start = time.time()
+    person = lifter.lift_file(path).people[0]
+    lift = time.time() - start
+    start = time.time()
+    save_animation(person.pose2d, person.pose3d, [str(r) for r in person.rows],
+                   os.path.join(folder, 'walk.gif'))
+    line('animation of a lifted track (%d frames)' % len(person.rows), time.time() - start, 's',
+         lift, 'the lift of its file, 3 people, %.2f s' % lift)
+
+
 def parse_args(argv=None):
     parser = parser_for(__doc__)
     parser.add_argument('--frames', type=int, default=250, help='frames per folder (2500: full size)')
@@ -199,6 +242,8 @@ def main(argv=None):
     folded.hybridize(static_alloc=True, static_shape=True)
     test_x = bench_evaluation(folded, stats, cfg, data, contexts[0])
     bench_inference(net, folded, stats, test_x, contexts[0], args.rounds, numpy_flops)
+    with tempfile.TemporaryDirectory() as scratch:
+        bench_animation(scratch)
     return 0
 
 

@@ -15,6 +15,10 @@ MOCAP = 'mocap'
 # Its virtual cameras (DATASET.mocap_cameras; lib.data.mocap.virtual_cameras): random ones all
 # around, Human3.6M's four, or both.
 MOCAP_CAMERAS = ('random', 'h36m', 'mixed')
+# The bodies of its training views (DATASET.mocap_bodies; lib.data.mocap.bodies) and the joint
+# definitions of its test views (DATASET.mocap_test_placement).
+MOCAP_BODIES = ('captured', 'placement', 'proportions', 'varied')
+MOCAP_PLACEMENTS = ('captured', 'eyes', 'surface_hips', 'shoulder_thorax', 'detector')
 SUBACTIONS = (1, 2)
 CAMERAS = (1, 2, 3, 4)
 # Human3.6M's camera ids, in the order of the cameras 1..4 of h36m_cameras.json.

@@ -73,10 +73,18 @@ def normalise_name(name):
     return _SYNONYMS.get(text, text)
 
 
+def known_names():
+    """Every keypoint name of LAYOUTS and its synonyms, normalised (normalise_name)."""
+    return ({normalise_name(n) for names in LAYOUTS.values() for n in names}
+            | set(_SYNONYMS) | set(_SYNONYMS.values()))
+
+
 def layout_from_names(names, where):
     """A known layout whose names equal `names` (in order), else the names themselves: a file
-    that names its keypoints is read by those names. Names that say nothing we use are fine;
-    a file that names none of the joints we need is an error."""
+    that names its keypoints is read by those names. Names this project does not know are fine
+    while the joints it needs can still be made; a name it does not know where one of them is
+    then missing (a misspelt 'LKnee') is an error naming both, and so are names that name no
+    body joint at all."""
     norm = [normalise_name(n) for n in names]
     for layout, known in LAYOUTS.items():
         if norm == [normalise_name(n) for n in known]:
@@ -85,7 +93,24 @@ def layout_from_names(names, where):
     if not useful & set(norm):
         raise PoseError('%s: keypoint names %s name no body joint this project knows'
                         % (where, ', '.join(map(str, names[:6]))))
-    return tuple(str(n) for n in names)
+    layout = tuple(str(n) for n in names)
+    unknown = [n for n, k in zip(layout, norm) if k not in known_names()]
+    missing = unmade_joints(layout)
+    if unknown and missing:
+        raise PoseError('%s: keypoint name%s %s %s not a keypoint this project knows, and %s '
+                        'cannot be made without it (known names: those of the layouts %s)'
+                        % (where, 's' if len(unknown) > 1 else '', ', '.join(map(repr, unknown)),
+                           'are' if len(unknown) > 1 else 'is', ', '.join(missing),
+                           ', '.join(LAYOUTS)))
+    return layout
+
+
+def unmade_joints(layout):
+    """The Human3.6M joints the network takes (h36m.INPUT_JOINTS) that keypoints of `layout`,
+    every one of them seen, cannot make."""
+    seen = np.ones((1, len(layout_names(layout)), 3))
+    made = ~np.isnan(to_h36m(seen, layout, min_confidence=0.5)[0, :, 0])
+    return [h36m.JOINT_NAMES[j] for j in h36m.INPUT_JOINTS if not made[j]]
 
 
 def layout_names(layout):

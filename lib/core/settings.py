@@ -106,9 +106,11 @@ CHOICES = {'NETWORK.init': ('msraprelu', 'kaiming_truncnormal'),
            'NETWORK.input_space': ('pixel', 'camera_free'), 'TRAIN.optimizer': ('adam',),
            'TRAIN.schedule': ('exponential', 'cosine'),
            'DATASET.source': h36m.SOURCES + (h36m.MOCAP,),
-           'DATASET.mocap_cameras': h36m.MOCAP_CAMERAS}
+           'DATASET.mocap_cameras': h36m.MOCAP_CAMERAS,
+           'DATASET.mocap_bodies': h36m.MOCAP_BODIES,
+           'DATASET.mocap_test_placement': h36m.MOCAP_PLACEMENTS}
 # The type of the items of a list whose default is empty.
-LIST_ITEMS = {'DATASET.mocap_test': str}
+LIST_ITEMS = {'DATASET.mocap_test': str, 'DATASET.mocap_test_sources': str}
 # Keys of earlier versions that are no longer settings: accepted with the one value they could
 # have, so that old run folders still load.
 RETIRED = {'NETWORK.nJoints': 16}
@@ -161,7 +163,7 @@ RANGES = {
     'TRAIN.seed': _finite(0, 2 ** 32 - 1), 'DATASET.sigma': _finite(0, 1000),
     'TEST.batchsize': _finite(1, 1 << 20), 'TEST.sigma': _finite(0, 1000),
     'TEST.noise_seed': _finite(0, 2 ** 32 - 1), 'TEST.every': _finite(1, 10000),
-    'DATASET.mocap_views': _finite(1, 64),
+    'DATASET.mocap_views': _finite(1, 64), 'DATASET.mocap_joint_bias': _finite(0, 0.5),
     'DATASET.mocap_test': (lambda v: all(s.strip() == s and s for s in v) and len(set(v)) == len(v),
                            'distinct performer names (non-empty, no surrounding spaces)'),
     'DATASET.train_subjects': (lambda v: bool(v) and all(s in _SUBJECT_IDS for s in v)
@@ -170,6 +172,8 @@ RANGES = {
                                % list(_SUBJECT_IDS)),
 }
 RANGES['DATASET.test_subjects'] = RANGES['DATASET.train_subjects']
+RANGES['DATASET.mocap_test_sources'] = (RANGES['DATASET.mocap_test'][0],
+                                        'distinct source names (non-empty, no surrounding spaces)')
 
 
 def check_ranges(cfg):

@@ -25,14 +25,20 @@ __all__ = ['SOURCES', 'MOCAP', 'load_split', 'split_label', 'load_dataset', 'loa
            'cameras_file', 'cache_folder']
 
 SPLITS = ('train', 'test')
+# The options of a motion-capture folder that change one split's arrays, and the value that
+# leaves them as captured.
+MOCAP_VARIANTS = {'train': {'mocap_bodies': 'captured', 'mocap_joint_bias': 0.0},
+                  'test': {'mocap_test_placement': 'captured'}}
 
 
 def split_label(dataset_cfg, split):
     """What a split holds, for the log: 'subjects [9, 11]' or 'performers ...'."""
     if dataset_cfg.source == MOCAP:
-        test = ', '.join(dataset_cfg.mocap_test)
-        return ('performers %s' % test if split == 'test'
-                else 'every performer but %s' % test)
+        test = ', '.join(['performers %s' % ', '.join(dataset_cfg.mocap_test)] *
+                         bool(dataset_cfg.mocap_test) +
+                         ['sources %s' % ', '.join(dataset_cfg.get('mocap_test_sources', []))] *
+                         bool(dataset_cfg.get('mocap_test_sources')))
+        return test if split == 'test' else 'all but %s' % test
     return 'subjects %s' % list(dataset_cfg['%s_subjects' % split])
 
 
@@ -49,14 +55,15 @@ def load_split(dataset_root, split, dataset_cfg, cache_dir=None, progress=None, 
     if input_2d != 'gt':
         raise PoseError('DATASET.%s_2d %s: a motion-capture folder has no detections; use gt '
                         '(its takes are projected by virtual cameras)' % (split, input_2d))
-    if split == 'test' and not dataset_cfg.mocap_test:
-        raise PoseError('DATASET.mocap_test is empty: name the performers to test on (the '
-                        'folder\'s performers: doc/data.md, "Motion capture")')
+    if split == 'test' and not (dataset_cfg.mocap_test or dataset_cfg.mocap_test_sources):
+        raise PoseError('DATASET.mocap_test and mocap_test_sources are empty: name the performers '
+                        'or sources to test on (doc/data.md, "Motion capture")')
     kind = dataset_cfg.mocap_cameras
     cameras_path = cameras_file(dataset_cfg.cameras, dataset_root) if kind != 'random' else None
     options = {'source': MOCAP, 'split': split, 'test': sorted(dataset_cfg.mocap_test),
                'cameras': kind, 'views': dataset_cfg.mocap_views, 'camera_file': cameras_path,
                'distortion': bool(dataset_cfg.distortion)}
+    options.update(_variant_options(dataset_cfg, split))
     takes = list_takes(dataset_root)     # listed once: for the key and the arrays
     paths = (mocap_files(dataset_root, takes)
              + ([cameras_path] if cameras_path else []))
@@ -64,6 +71,19 @@ def load_split(dataset_root, split, dataset_cfg, cache_dir=None, progress=None, 
                   lambda: load_mocap(dataset_root, takes, split, dataset_cfg,
                                                   cameras_path, progress),
                   '%s (%s)' % (split_label(dataset_cfg, split), MOCAP))
+
+
+def _variant_options(dataset_cfg, split):
+    """The options of the cache key added since its first version (the sources held out, and
+    MOCAP_VARIANTS of the split), each only when it changes the arrays: the caches of the runs
+    made before them stay valid."""
+    out = {}
+    if dataset_cfg.mocap_test_sources:
+        out['test_sources'] = sorted(dataset_cfg.mocap_test_sources)
+    for key, captured in MOCAP_VARIANTS[split].items():
+        if dataset_cfg[key] != captured:
+            out[key] = dataset_cfg[key]
+    return out
 
 
 def load_subjects(dataset_root, subjects, distortion=False, cache_dir=None, progress=None,

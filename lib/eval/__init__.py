@@ -4,9 +4,11 @@ lib.codec and lib.model.
     prediction   the forward pass in inference mode, batched, pixels in, mm out
     evaluation   predictions and per-frame errors of dataset arrays (test-time noise, flip)
     metrics      Protocol #1, #2, #3, MPJVE, 3DPCK and AUC, batched; summaries by group
+    diagnostics  mean depth of each joint and length of each bone, true against predicted
     report       results per action, subject and camera; text and Markdown tables; file names
     runstats     several runs: mean and spread, two groups' difference with an interval
-    figures      sample frames, per-action chart, training curves, lifted frames, animation
+    figures      sample frames, per-action chart, training curves, lifted frames
+    animation    a lifted track as a GIF or an .mp4, drawn with Pillow
 """
 from lib.eval.evaluation import evaluate, ground_truth_poses
 from lib.eval.metrics import protocol_errors, velocity_errors

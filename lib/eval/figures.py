@@ -1,9 +1,8 @@
 """Figures: sample frames (2D input, true 3D, predicted 3D), Protocol #1/#2 per action, training
-curves, lifted frames of infer.py (the 2D in the detector's pixels, on its image when given,
-beside the 3D) and the animation of a track (.gif, or .mp4 with ffmpeg). Matplotlib with the Agg
-backend; every file is written atomically."""
+curves and lifted frames of infer.py (the 2D in the detector's pixels, on its image when given,
+beside the 3D). Matplotlib with the Agg backend; every file is written atomically. (The
+animation of a track is lib.eval.animation.)"""
 
-import os
 
 import matplotlib
 import matplotlib.ticker
@@ -198,46 +197,3 @@ def lift_figure(pose2d, pred3d, label, image=None):
     draw_3d(fig.add_subplot(1, 2, 2, projection='3d'), pred3d, 'predicted 3D')
     fig.tight_layout()
     return fig
-
-
-def save_animation(pose2d, pred3d, labels, path, fps=10, progress=None):
-    """A track as an animation: per frame the 2D input (F, 17, 2) px beside the predicted 3D
-    (F, 17, 3) mm, labels F strings. GIF by matplotlib's Pillow writer; .mp4 needs ffmpeg.
-    The skeletons are drawn once and moved frame by frame (no axes redrawn from scratch);
-    `progress` (a tqdm-like bar) is updated per frame. Written under a temporary name and
-    renamed."""
-    from matplotlib import animation
-    fig = plt.figure(figsize=(8, 4))
-    ax2 = fig.add_subplot(1, 2, 1)
-    ax3 = fig.add_subplot(1, 2, 2, projection='3d')
-    draw_2d(ax2, pose2d[0], '%s\n2D input' % labels[0])
-    draw_3d(ax3, pred3d[0], 'predicted 3D')
-    bones2 = _bones(list(h36m.INPUT_JOINTS)) + [(10, 8)]
-    bones3 = _bones(list(range(h36m.NUM_JOINTS)))
-    lines2, lines3 = list(ax2.lines), list(ax3.lines)
-
-    def move(i):
-        shown = pose2d[i][list(h36m.INPUT_JOINTS)]
-        for line, (child, parent) in zip(lines2, bones2):
-            line.set_data(pose2d[i][[parent, child], 0], pose2d[i][[parent, child], 1])
-        centre = (shown.max(axis=0) + shown.min(axis=0)) / 2
-        half = 0.6 * np.ptp(shown, axis=0).max() + 1.0
-        ax2.set_xlim(centre[0] - half, centre[0] + half)
-        ax2.set_ylim(centre[1] + half, centre[1] - half)
-        ax2.set_title('%s\n2D input' % labels[i], fontsize=9)
-        for line, (child, parent) in zip(lines3, bones3):
-            seg = pred3d[i][[parent, child]]
-            line.set_data_3d(seg[:, 0], seg[:, 2], -seg[:, 1])
-        if progress is not None:
-            progress.update(1)
-        return lines2 + lines3
-
-    anim = animation.FuncAnimation(fig, move, frames=len(pose2d))
-    writer = (animation.FFMpegWriter(fps=fps) if path.endswith('.mp4')
-              else animation.PillowWriter(fps=fps))
-    suffix = '.tmp' + os.path.splitext(path)[1]
-    try:
-        with atomic_path(path, suffix) as tmp:
-            anim.save(tmp, writer=writer, dpi=80)
-    finally:
-        plt.close(fig)

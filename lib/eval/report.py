@@ -9,6 +9,7 @@ from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.settings import to_plain
 from lib.data.arrays import ACTION, CAMERA, SUBJECT, id_names
+from lib.eval.diagnostics import format_diagnostics
 from lib.eval.metrics import by_action, by_group, frame_counts
 
 CONVENTION = ('Protocol #1 (MPJPE) is averaged over 17 joints with the root counted as zero '
@@ -99,6 +100,8 @@ def format_table(results):
     axes = results['per_axis']
     lines += ['', 'Protocol #1 per axis (mean absolute error): x %.1f  y %.1f  z %.1f'
               % (axes['x'], axes['y'], axes['z'])]
+    if results.get('diagnostics'):
+        lines += [''] + format_diagnostics(results['diagnostics'])
     if results.get('left_out'):
         lines += ['', 'Left out (no 2D input): ' + left_out_text(results['left_out'])]
     if results.get('trained_on'):
@@ -176,11 +179,14 @@ def format_markdown(results, title, test_2d='gt'):
         notes.append('Left out, for want of 2D input: %s.' % left_out_text(results['left_out']))
     if results.get('trained_on'):
         notes.insert(0, '**Training-set error**: %s.' % trained_on_text(results['trained_on']))
+    diagnostics = (['', '## Depth and proportions', ''] +
+                   format_diagnostics(results['diagnostics'], markdown=True)
+                   if results.get('diagnostics') else [])
     return '\n'.join(['# %s' % title, '', head, rule] + rows + paper_rows +
                       ['', 'Errors in mm (MPJVE in mm/frame, 3DPCK in %%, AUC from 0 to 1) over '
                        '%d test frames (%s). %s' % (results['frames']['All frames'],
                                                     _every_note(results), CONVENTION)]
-                      + [''] + notes + [''])
+                      + [''] + notes + diagnostics + [''])
 
 
 def _paper_comparison(results, names, test_2d):

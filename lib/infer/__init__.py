@@ -9,6 +9,7 @@ lib.train (a trained run is read through lib.model.run_files).
     tracking        frames in their natural order, people assigned to tracks
     missing_joints  one person's track made ready for the network: missing joints filled over
                     time, frames with too many left out with their reason
+    plausibility    2D detections and lifted poses no human makes, left out with their reason
     smoothing       smoothing lifted poses over time, and the jitter it removes
     pipeline        a keypoint file to 3D poses: lift_file and its LiftResult
     lifter          Lifter: a trained run loaded once, lifting arrays and scoring them

@@ -19,6 +19,7 @@ from lib.core.devices import gpu_contexts
 from lib.core.errors import PoseError
 from lib.core.resources import SHIPPED_MODEL
 from lib.data.arrays import check_arrays, every_nth, id_names
+from lib.eval.diagnostics import pose_diagnostics
 from lib.eval.evaluation import evaluate, ground_truth_poses
 from lib.eval.metrics import protocol_errors, velocity_errors
 from lib.eval.prediction import predict_poses
@@ -153,13 +154,16 @@ class Lifter:
     def evaluate(self, data, test_cfg=None):
         """Every TEST.every-th frame of dataset arrays `data` (lib.data.arrays) once, with the TEST
         options of the run's config (or `test_cfg`). Returns (results dict of
-        lib.eval.report.summarize, per-frame errors of lib.eval.evaluation.evaluate, predictions
-        (M, 17, 3) mm), the last two for the rows of lib.data.arrays.every_nth(data, every)."""
+        lib.eval.report.summarize with the 'diagnostics' of lib.eval.diagnostics, per-frame
+        errors of lib.eval.evaluation.evaluate, predictions (M, 17, 3) mm), the last two for the
+        rows of lib.data.arrays.every_nth(data, every)."""
         test_cfg = test_cfg or self.cfg.TEST
         check_arrays(data, 'data')
         data = every_nth(data, test_cfg.every)
         errors, pred = evaluate(self.net, data, self.stats, self.context, test_cfg, self.space)
-        return summarize(errors, data['ids'], test_cfg.every, id_names(data)), errors, pred
+        results = summarize(errors, data['ids'], test_cfg.every, id_names(data))
+        results['diagnostics'] = pose_diagnostics(pred, ground_truth_poses(data['pose3d']))
+        return results, errors, pred
 
 
 def score(pred3d, pose3d, ids):
@@ -180,4 +184,6 @@ def score(pred3d, pose3d, ids):
     gt = ground_truth_poses(pose3d)
     errors = protocol_errors(pred3d, gt)
     errors['mpjve'] = velocity_errors(pred3d, gt, ids)
-    return summarize(errors, ids)
+    results = summarize(errors, ids)
+    results['diagnostics'] = pose_diagnostics(pred3d, gt)
+    return results

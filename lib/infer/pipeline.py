@@ -1,10 +1,10 @@
 """From a keypoint file to 3D poses: the one inference path (Lifter.lift_file, infer.py).
 
-read the file (keypoint_files) -> order its frames and track its people (tracking) -> map each
-track to the 17 Human3.6M joints (lib.core.layouts) -> fill missing joints, leave out frames with
-too many (keypoints) -> rescale to the training pixel space (lib.codec) -> predict (the
-Lifter) -> smooth over time (smoothing). The result, a LiftResult, holds everything infer.py
-writes; infer.py itself only writes it.
+read the file (detector_files) -> order its frames and track its people (tracking) -> map
+each track to the 17 Human3.6M joints (lib.core.layouts) -> fill missing joints, leave out
+frames with too many (missing_joints) or whose pose no human makes (plausibility) -> rescale to
+the training pixel space (lib.codec) -> predict (the Lifter) -> smooth over time (smoothing).
+The result, a LiftResult, holds everything infer.py writes; infer.py itself only writes it.
 """
 import logging
 import os
@@ -17,6 +17,7 @@ from lib.core.errors import PoseError
 from lib.infer.detector_files import read_keypoint_file
 from lib.infer.missing_joints import prepare_track
 from lib.infer.options import LiftOptions
+from lib.infer.plausibility import implausible_2d, implausible_3d
 from lib.infer.smoothing import smooth_track
 from lib.infer.tracking import assign_tracks, describe_tracks, ordered_frames
 
@@ -91,13 +92,28 @@ def rescales(space, rescale, layout):
 
 def lift_track(lifter, pose2d, max_missing=4, rescale=False):
     """One person's Human3.6M-ordered 2D (F, 17, 2) px, NaN where missing, frames in time order
-    -> (Track of lib.infer.missing_joints.prepare_track, pose3d (K, 17, 3) mm of its kept frames)."""
+    -> (Track of lib.infer.missing_joints.prepare_track, pose3d (K, 17, 3) mm of its kept
+    frames). Frames whose 2D or lifted 3D no human makes (lib.infer.plausibility) are left out
+    with their reason, as frames missing too many joints are."""
     track = prepare_track(pose2d, max_missing)
+    _leave_out(track, np.flatnonzero(track.kept), implausible_2d(track.pose2d[track.kept]))
     kept = track.pose2d[track.kept]
     if not len(kept):
         return track, np.zeros((0, h36m.NUM_JOINTS, 3), np.float32)
     net_input = rescale_to_training(kept, lifter.stats['mean2d']) if rescale else kept
-    return track, lifter.predict(net_input)
+    pose3d = lifter.predict(net_input)
+    far = implausible_3d(pose3d)
+    _leave_out(track, np.flatnonzero(track.kept), far)
+    return track, np.delete(pose3d, sorted(far), axis=0)
+
+
+def _leave_out(track, frames, reasons):
+    """In place: the track's frames `frames[k]` for each k of `reasons` {k: reason} left out."""
+    for k, reason in reasons.items():
+        f = int(frames[k])
+        track.kept[f] = False
+        track.reasons[f] = reason
+        track.filled.pop(f, None)
 
 
 def lift_file(lifter, path, options=None):
@@ -115,7 +131,8 @@ def lift_file(lifter, path, options=None):
     log.info('%s: %s file, layout %s, %d image(s), %s', path, detections.kind,
              detections.layout if isinstance(detections.layout, str) else 'named in the file',
              len(frames), describe_tracks(tracks))
-    people = [_lift_person(lifter, t, labels, options, rescaled) for t in tracks]
+    people = [_lift_person(lifter, t, options, rescaled) for t in tracks]
+    log_summary(people, labels, options.smooth)
     if not any(len(p.rows) for p in people):
         raise PoseError('%s: no frame could be lifted (every frame misses more than %d input '
                         'joints; see --max-missing and --min-confidence)'
@@ -136,8 +153,8 @@ def _options_record(options):
     return record
 
 
-def _lift_person(lifter, found, labels, options, rescale):
-    """One track of assign_tracks -> LiftedPerson (logging what was smoothed and left out)."""
+def _lift_person(lifter, found, options, rescale):
+    """One track of assign_tracks -> LiftedPerson (smoothed when options.smooth > 0)."""
     smooth = options.smooth
     track, pose3d = lift_track(lifter, found['pose2d'], options.max_missing, rescale)
     rows = found['rows'][track.kept]
@@ -148,16 +165,35 @@ def _lift_person(lifter, found, labels, options, rescale):
     if smooth > 0 and len(rows) > 2:
         person.pose3d, before, after = smooth_track(pose3d, rows, smooth)
         person.jitter = (before, after)
-        log.info('person %s: smoothing (sigma %g frames) took the jitter from %.2f to %.2f mm '
-                 'per frame^2', person.id, smooth, before, after)
-    by_reason = {}
-    for row, reason in person.left_out:
-        by_reason.setdefault(reason.split(' (')[0] if 'input joints missing' not in reason
-                             else 'too many input joints missing', []).append(labels[row])
-    for reason, images in by_reason.items():
-        log.warning('person %s: %d frame(s) left out: %s (images %s%s)', person.id, len(images),
-                    reason, ', '.join(map(str, images[:3])), ', ...' if len(images) > 3 else '')
     return person
+
+
+def reason_kind(reason):
+    """A left-out frame's reason without its particulars (which joints, how far), to count
+    frames by kind: '3 of 16 input joints missing (...)' -> 'too many input joints missing'."""
+    if 'input joints missing' in reason:
+        return 'too many input joints missing'
+    return reason.split(' (')[0].split(':')[0]
+
+
+def log_summary(people, labels, smooth):
+    """What the people's lifts left out, one line a kind of reason with its count of frames and
+    people and a few images (the output holds every frame's own reason), and what smoothing
+    did, one line for all."""
+    by_kind = {}
+    for person in people:
+        for row, reason in person.left_out:
+            by_kind.setdefault(reason_kind(reason), []).append((person.id, labels[row]))
+    for kind, frames in sorted(by_kind.items(), key=lambda item: -len(item[1])):
+        images = [label for _, label in frames[:3]]
+        log.warning('%d frame(s) of %d person(s) left out: %s (e.g. images %s%s)', len(frames),
+                    len({who for who, _ in frames}), kind, ', '.join(map(str, images)),
+                    ', ...' if len(frames) > 3 else '')
+    smoothed = [p.jitter for p in people if p.jitter is not None]
+    if smoothed:
+        log.info('smoothing (sigma %g frames) took the mean jitter of %d person(s) from %.2f to '
+                 '%.2f mm per frame^2', smooth, len(smoothed),
+                 np.mean([j[0] for j in smoothed]), np.mean([j[1] for j in smoothed]))
 
 
 def drop_empty_detections(frames, min_confidence, path):

@@ -6,10 +6,13 @@ leaves either the previous complete checkpoint or the new one:
   params     the network's parameters (the bytes of Block.save_parameters)
   optimizer  the Trainer's state, Adam's moments included (the bytes of Trainer.save_states)
   state      JSON: epoch, step, curves, elapsed seconds, planned epochs, devices, CPU threads,
-             log file, dataset,
-             the resolved config, and the SHA-256 of the run's config and statistics files
+             the dataset's path (compared with --dataset, never opened), the resolved config,
+             and the SHA-256 of the run's config and statistics files (by those two names only)
 The random state needs no saving: every epoch's randomness is drawn from (seed, epoch).
-A run has no other resume file, so nothing a checkpoint says can point outside its folder.
+A run has no other resume file, and nothing a checkpoint says is a path that is opened: the
+log's is worked out from the run folder (lib.train.runs.log_path), and the checksums name the
+run's two files by their fixed names. A 'log_file' that checkpoints of earlier versions hold is
+not read.
 """
 import json
 import os
@@ -25,7 +28,7 @@ from lib.model.run_files import (CONFIG_FILE, RESUME_FILE, STATS_FILE, check_fin
 from lib.train.runs import forget_checksums, record_checksum
 
 FIELDS = {'epoch': int, 'step': int, 'curves': list, 'elapsed': (int, float), 'devices': int,
-          'log_file': str, 'dataset': str, 'config': dict, 'files': dict}
+          'dataset': str, 'config': dict, 'files': dict}
 # Fields of later versions, absent from the checkpoints of earlier ones.
 OPTIONAL_FIELDS = {'planned_epochs': int}
 

@@ -19,9 +19,10 @@ import fcntl
 import os
 import time
 
+import mxnet as mx
 import numpy as np
 
-from lib.core.errors import PoseError
+from lib.core.errors import PoseError, error_reason
 from lib.core.files import atomic_path, read_json, write_json
 from lib.data.arrays import ACTION, RECORDING, SUBJECT, id_names
 from lib.model.run_files import CHECKSUM_FILE, file_sha256, read_run
@@ -84,9 +85,12 @@ def recordings_record(data):
             'left_out': data.get('left_out', [])}
 
 
-def log_path(root, run_dir):
-    """ROOT/output/train-log/<run folder name>.log"""
-    return os.path.join(os.path.abspath(root), 'output', 'train-log',
+def log_path(run_dir):
+    """The log of the run in `run_dir` (ROOT/output/model/<name>): ROOT/output/train-log/<name>.log,
+    worked out from the run folder alone, never read from a file (a resumed run logs where it
+    always did, whatever its checkpoint says)."""
+    run_dir = os.path.abspath(run_dir)
+    return os.path.join(os.path.dirname(os.path.dirname(run_dir)), 'train-log',
                         os.path.basename(run_dir) + '.log')
 
 
@@ -109,3 +113,17 @@ def lock_run_dir(run_dir):
     return handle
 
 
+def write_run_file(path, write, kept, run_dir):
+    """write(path) for a file of the training run in `run_dir`: the one place its files go
+    through while it trains. A failing write (a full disk, a folder gone: an OSError, or the
+    MXNetError of a parameter file) becomes one line naming the file, why, and what the run
+    keeps: the last epoch whose resume checkpoint is complete (`kept`; 0 for none)."""
+    try:
+        write(path)
+    except (OSError, mx.base.MXNetError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else error_reason(e)
+        where = e.filename if isinstance(e, OSError) and e.filename else path
+        then = ('the run keeps epoch %d (its resume.npz): make room, then train.py --resume %s'
+                % (kept, run_dir) if kept else
+                'no epoch of the run was complete: make room and start it again')
+        raise PoseError('%s: %s; %s' % (where, reason, then)) from e

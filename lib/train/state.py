@@ -6,12 +6,14 @@ class RunState:
     """epoch: the last completed epoch (0 before the first); step: Trainer steps so far; curves:
     a dict an epoch (epoch, step, lr, loss, test errors, seconds); planned: the epochs the run
     will train (None until they are planned); started: time.time() when the run's clock
-    started, earlier than this process's start by the seconds of the processes before it."""
+    started, earlier than this process's start by the seconds of the processes before it;
+    kept: the last epoch whose resume checkpoint is complete on disk (0 for none)."""
 
     def __init__(self, started, epoch=0, step=0, curves=None, planned=None):
         self.started, self.epoch, self.step = started, epoch, step
         self.curves = list(curves or [])
         self.planned = planned
+        self.kept = epoch
 
     @classmethod
     def resumed(cls, checkpoint, clock, end_epoch):

@@ -10,6 +10,9 @@ The performer and the class of a file, the first rule that applies:
   3. CMU's names    <subject>_<trial>[-<label>].amc or .bvh  -> performer <subject>, class
      <label> ('unlabelled' without one);
   4. otherwise the performer is the name of the folder holding the file, class 'unlabelled'.
+Its source (the lab or set it comes from, for splits by source): the source column of
+takes.tsv, else 'HDM05' for HDM05's names, 'CMU' for CMU's, else the first folder of its path
+inside the folder ('.' for a file at the top).
 Ids: performers and classes are numbered 1.. in sorted order over the whole folder (so that
 every split shares them), a take is the subaction (1.. within its performer and class), a
 camera 1.. of its views.
@@ -25,8 +28,9 @@ import numpy as np
 
 from lib.core.errors import PoseError
 from lib.data.arrays import assemble, camera_view
-from lib.data.mocap.cmu_expmap import looks_like_expmap
 from lib.data.cameras import load_cameras
+from lib.data.mocap.cmu_expmap import looks_like_expmap
+from lib.data.mocap.bodies import PLACEMENTS, draw_body, joint_bias, reshape
 from lib.data.mocap.take import read_take
 from lib.data.mocap.virtual_cameras import centred, random_cameras, too_near
 
@@ -39,14 +43,15 @@ HDM05_NAME = re.compile(r'^HDM_([A-Za-z0-9]+)_(.+)_(\d+)_(\d+)$')
 CMU_NAME = re.compile(r'^(\d+)_(\d+)(?:-(.+))?$')
 
 # One motion file: path, name (relative to the folder, '/'-separated), performer, label
-# (motion class), rate (Hz, or None: the file's own).
-TakeFile = namedtuple('TakeFile', 'path name performer label rate')
+# (motion class), rate (Hz, or None: the file's own), source.
+TakeFile = namedtuple('TakeFile', 'path name performer label rate source')
+INDEX_COLUMNS = ('file', 'performer', 'class', 'rate', 'source')
 
 
 def read_index(root):
-    """{relative file name: {'performer', 'class', 'rate'}} of ROOT/takes.tsv (tab-separated,
-    a header line naming the columns: file and any of performer, class, rate; '#' lines are
-    comments); {} without the file."""
+    """{relative file name: {'performer', 'class', 'rate', 'source'}} of ROOT/takes.tsv
+    (tab-separated, a header line naming the columns: file and any of performer, class, rate,
+    source; '#' lines are comments); {} without the file."""
     path = os.path.join(root, INDEX_FILE)
     if not os.path.isfile(path):
         return {}
@@ -54,10 +59,9 @@ def read_index(root):
         lines = [(n, line) for n, line in enumerate(f, start=1)
                  if line.strip() and not line.startswith('#')]
     rows = list(csv.reader([line for _, line in lines], delimiter='\t'))
-    if not rows or 'file' not in rows[0] or not set(rows[0]) <= {'file', 'performer', 'class',
-                                                                'rate'}:
+    if not rows or 'file' not in rows[0] or not set(rows[0]) <= set(INDEX_COLUMNS):
         raise PoseError('%s: expected a header line of tab-separated columns: file and any of '
-                        'performer, class, rate' % path)
+                        '%s' % (path, ', '.join(INDEX_COLUMNS[1:])))
     out = {}
     for (line, _), row in zip(lines[1:], rows[1:]):
         entry = dict(zip(rows[0], (v.strip() for v in row)))
@@ -80,20 +84,22 @@ def read_index(root):
 
 
 def label_take(name, index):
-    """(performer, class, rate or None) of the file `name` (relative to the folder) by the rules
-    of this module's docstring."""
+    """(performer, class, rate or None, source) of the file `name` (relative to the folder) by
+    the rules of this module's docstring."""
     stem = os.path.splitext(os.path.basename(name))[0]
     folder = os.path.basename(os.path.dirname(name)) or '.'
     hdm, cmu = HDM05_NAME.match(stem), CMU_NAME.match(stem)
     if hdm:
         performer, label, rate = 'HDM_' + hdm.group(1), hdm.group(2), float(hdm.group(4))
+        source = 'HDM05'
     elif cmu:
-        performer, label, rate = cmu.group(1), cmu.group(3) or UNLABELLED, None
+        performer, label, rate, source = cmu.group(1), cmu.group(3) or UNLABELLED, None, 'CMU'
     else:
         performer, label, rate = folder, UNLABELLED, None
+        source = name.split('/')[0] if '/' in name else '.'
     given = index.get(name, {})
     return (given.get('performer') or performer, given.get('class') or label,
-            given.get('rate') or rate)
+            given.get('rate') or rate, given.get('source') or source)
 
 
 def list_takes(root):
@@ -122,18 +128,26 @@ def list_takes(root):
     return [TakeFile(os.path.join(root, n), n, *label_take(n, index)) for n in names]
 
 
-def split_takes(takes, test_performers, split):
-    """The takes of `split` ('train': every performer not in `test_performers`; 'test': those
-    performers), a PoseError for a performer the folder does not have or an empty split."""
-    performers = sorted({t.performer for t in takes})
-    unknown = [p for p in test_performers if p not in performers]
-    if unknown:
-        raise PoseError('DATASET.mocap_test: no performer %s in the folder (it has %s)'
-                        % (unknown[0], ', '.join(performers)))
-    chosen = [t for t in takes if (t.performer in test_performers) == (split == 'test')]
+def split_takes(takes, dataset_cfg, split):
+    """The takes of `split` ('test': those of the performers of DATASET.mocap_test and of the
+    sources of DATASET.mocap_test_sources; 'train': the others), a PoseError for a performer or
+    a source the folder does not have, or an empty split."""
+    test_performers, test_sources = dataset_cfg.mocap_test, dataset_cfg.mocap_test_sources
+    for key, asked, kind, have in (
+            ('mocap_test', test_performers, 'performer', sorted({t.performer for t in takes})),
+            ('mocap_test_sources', test_sources, 'source', sorted({t.source for t in takes}))):
+        unknown = [p for p in asked if p not in have]
+        if unknown:
+            raise PoseError('DATASET.%s: no %s %s in the folder (it has %s)'
+                            % (key, kind, unknown[0], ', '.join(have)))
+    held_out = [t.performer in test_performers or t.source in test_sources for t in takes]
+    chosen = [t for t, out in zip(takes, held_out) if out == (split == 'test')]
     if not chosen:
-        raise PoseError('DATASET.mocap_test %s leaves no %s performer (the folder has %s)'
-                        % (list(test_performers), split, ', '.join(performers)))
+        raise PoseError('DATASET.mocap_test %s and mocap_test_sources %s leave no %s take (the '
+                        'folder has performers %s and sources %s)'
+                        % (list(test_performers), list(test_sources), split,
+                           ', '.join(sorted({t.performer for t in takes})),
+                           ', '.join(sorted({t.source for t in takes}))))
     return chosen
 
 
@@ -158,15 +172,34 @@ def _views(take, world, dataset_cfg, h36m_cams):
     return views
 
 
+# The random streams of a view, beside its cameras': its body and its joints' 2D offsets.
+BODY_STREAM, BIAS_STREAM = 1, 2
+
+
+def _body(world, take, camera, dataset_cfg, split):
+    """The world poses of one view (camera number `camera`) of a take: for the test split, with
+    the joints placed as DATASET.mocap_test_placement defines them; for the training split, a
+    body of its own (lib.data.mocap.bodies.draw_body, drawn from the take and the camera: its
+    placement, its proportions or both, DATASET.mocap_bodies); else as captured."""
+    if split == 'test':
+        placement = dataset_cfg.mocap_test_placement
+        return world if placement == 'captured' else reshape(world, PLACEMENTS[placement])
+    if dataset_cfg.mocap_bodies != 'captured':
+        rng = np.random.default_rng([take_seed(take.name), camera, BODY_STREAM])
+        return reshape(world, draw_body(rng, dataset_cfg.mocap_bodies))
+    return world
+
+
 def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
     """Arrays (lib.data.arrays, with rec_ids, rec_names and the names of the performers and
     classes) of the `split` ('train' or 'test') of the motion-capture folder `root` whose
     takes are `takes` (list_takes), filmed by the cameras of DATASET.mocap_cameras (Human3.6M's
-    from `cameras_path`, or random ones). A view with a joint nearer than 1 m to its camera is
+    from `cameras_path`, or random ones), each view with its body (_body) and, in training, the
+    2D offsets of DATASET.mocap_joint_bias. A view with a joint nearer than 1 m to its camera is
     left out (data['left_out'])."""
     performers = sorted({t.performer for t in takes})
     labels = sorted({t.label for t in takes})
-    chosen = split_takes(takes, dataset_cfg.mocap_test, split)
+    chosen = split_takes(takes, dataset_cfg, split)
     h36m_cams = load_cameras(cameras_path) if cameras_path else None
     views, left_out, rec_ids, numbers = [], [], [], {}
     for take in (progress(chosen) if progress else chosen):
@@ -175,6 +208,7 @@ def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
         numbers[s, a] = u = numbers.get((s, a), 0) + 1
         rec_ids.append((s, a, u))
         for c, (cam, seen) in enumerate(_views(take, world, dataset_cfg, h36m_cams), start=1):
+            seen = _body(seen, take, c, dataset_cfg, split)
             if too_near(seen, cam):
                 left_out.append({'subject': s, 'recording': take.name, 'camera': c,
                                  'frames': len(seen)})
@@ -184,13 +218,16 @@ def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
         raise PoseError('%s: every view of the %s takes is left out (a joint within 1 m of the '
                         'camera)' % (root, split))
 
+    bias = dataset_cfg.mocap_joint_bias if split == 'train' else 0.0
+
     def arrays():
         for ids, seen, cam, name in views:
             try:
                 pose3d, pose2d = camera_view(seen, cam, dataset_cfg.distortion)
             except PoseError as e:
                 raise PoseError('%s camera %d: %s' % (name, ids[3], e))
-            yield pose3d, pose2d, cam['c'].astype(np.float32)
+            rng = np.random.default_rng([take_seed(name), ids[3], BIAS_STREAM])
+            yield pose3d, joint_bias(pose2d, bias, rng), cam['c'].astype(np.float32)
     data = assemble([len(v[1]) for v in views], np.array([v[0] for v in views]), arrays())
     data.update(rec_ids=np.array(rec_ids, np.int32), rec_names=np.array([t.name for t in chosen]),
                 subject_names=np.array([''] + performers), action_names=np.array([''] + labels))
