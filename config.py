@@ -89,6 +89,7 @@ def dataset_defaults():
     cfg.DATASET.mocap_test = []          # performers held out for testing (the rest train); train/test_subjects are not used
     cfg.DATASET.mocap_cameras = 'random' # 'random': cameras all around, varied lenses and image sizes; 'h36m': Human3.6M's four; 'mixed': both
     cfg.DATASET.mocap_views = 4          # random cameras per take
+    cfg.DATASET.mocap_joints = ''        # a YAML of KEY: joint name for rigs whose joints are not found by structure (lib/data/mocap/joints.py)
     cfg.DATASET.mocap_test_sources = []  # sources held out for testing too (e.g. HDM05, CMU: lib/data/mocap/folder.py)
     cfg.DATASET.mocap_bodies = 'captured'  # training views: the 'captured' bodies, or each view's own joint 'placement', 'proportions' or both ('varied'): lib/data/mocap/bodies.py
     cfg.DATASET.mocap_joint_bias = 0.0   # training views: std of a per-joint 2D offset fixed over a view, as a share of the person's height in the image

@@ -60,6 +60,17 @@ def parse_args(argv=None):
                              'longest, or the one of --animation-person')
     parser.add_argument('--animation-person', default=None, metavar='ID',
                         help='the person (track id, as in the output JSON) to animate')
+    parser.add_argument('--bvh', default=None, metavar='FILE',
+                        help='write each lifted track as a BVH animation for 3D tools (Y up, cm, '
+                             'a T-pose rest): the longest track to FILE, every other one to '
+                             '<stem>_person<id>.bvh beside it (doc/inference.md)')
+    parser.add_argument('--fps', type=float, default=30.0,
+                        help='frames a second of the input, for the BVH\'s frame time (default '
+                             '30: detector files say none)')
+    parser.add_argument('--root-motion', action='store_true',
+                        help='the BVH\'s root follows the pelvis across the image (depth from the '
+                             'person\'s size under a focal length of the image\'s longer side; '
+                             '--image-size, else the keypoints\' extent); default: in place')
     parser.add_argument('--onnx', default=None,
                         help='also export the model to this ONNX file (with the rescaling when '
                              'it is used)')
@@ -78,6 +89,10 @@ def check_options(args):
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir):
         raise PoseError('--output %s: folder %s does not exist' % (args.output, out_dir))
+    if args.bvh and not args.bvh.endswith('.bvh'):
+        raise PoseError('--bvh %s: expected a .bvh file name' % args.bvh)
+    if not 1 <= args.fps <= 1000:
+        raise PoseError('--fps %g: expected frames a second in [1, 1000]' % args.fps)
     if args.animation and not args.animation.endswith(('.gif', '.mp4')):
         raise PoseError('--animation %s: expected a .gif or .mp4 file name' % args.animation)
     if args.animation and args.animation.endswith('.mp4') and not shutil.which('ffmpeg'):
@@ -90,6 +105,7 @@ def check_options(args):
     inputs = {os.path.realpath(p) for p in (args.input, args.model) if p}
     for option, path in (('--output', args.output), ('--output', npy_path(args.output)),
                          ('--onnx', args.onnx), ('--animation', args.animation),
+                         ('--bvh', args.bvh),
                          ('--figures', args.figures)):
         if path and os.path.realpath(path) in inputs:
             raise PoseError('%s %s: would overwrite an input file' % (option, path))
@@ -179,6 +195,21 @@ def draw(args, result, animated):
         log.info('wrote %s (person %s, %d frames)', args.animation, person.id, len(person.rows))
 
 
+def write_bvh_files(args, result):
+    """--bvh: every track as BVH, each file checked like any output before it is written."""
+    inputs = {os.path.realpath(p) for p in (args.input, args.model)}
+    for path in result.bvh_paths(args.bvh).values():
+        if os.path.realpath(path) in inputs:
+            raise PoseError('--bvh %s: %s would overwrite an input file' % (args.bvh, path))
+        check_output(path, '--bvh')
+    written = result.to_bvh(args.bvh, args.fps, args.root_motion, args.image_size)
+    for person, (path, raw, smooth) in written.items():
+        log.info('wrote %s (person %s, %d frames at %g fps, root %s): mean joint acceleration '
+                 '%.2f mm/frame^2, against %.2f for the raw lift', path, person,
+                 len(result.labels), args.fps, 'moving' if args.root_motion else 'in place',
+                 smooth, raw)
+
+
 def main(argv=None):
     args = parse_args(argv)
     setup_logging(None, args.debug)
@@ -190,6 +221,8 @@ def main(argv=None):
     animated = animated_person(args, result) if args.animation else None     # checked first
     write_outputs(args, result)
     draw(args, result, animated)
+    if args.bvh:
+        write_bvh_files(args, result)
     if args.onnx:
         export_onnx(lifter.trained, lifter.stats, args.onnx, result.rescaled, lifter.space)
         log.info('wrote %s%s', args.onnx, ' (with the rescaling)' if result.rescaled else '')

@@ -6,8 +6,8 @@ import pytest
 from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.data.mocap import asf_amc, bvh, cmu_expmap
-from lib.data.mocap.joints import MAPPING, to_h36m_joints
-from lib.data.mocap.take import bvh_unit, read_take, resample, rest_frames
+from lib.data.mocap.joints import Rig, to_h36m_joints
+from lib.data.mocap.take import bvh_rig, bvh_unit, read_take, resample, rest_frames
 
 # A hand-written BVH in the real files' shape: the root's channels in one order, the joints'
 # in another, a position channel on a non-root joint, End Sites.
@@ -39,9 +39,9 @@ ROOT hips
 MOTION
 Frames: 3
 Frame Time: 0.0333333
-1 2 3  0 0 0  0 0 0  0 0 0 0  0 0 0
-1 2 3  0 90 0  0 0 0  0 0 0 0  90 0 0
-0 0 0  0 0 0  0 0 0  2 0 0 0  0 0 0
+1 2 3  0 0 0  0 0 0  5 0 0 0  0 0 0
+1 2 3  0 90 0  0 0 0  5 0 0 0  90 0 0
+0 0 0  0 0 0  0 0 0  7 0 0 0  0 0 0
 """
 
 
@@ -59,7 +59,8 @@ def test_bvh_forward_kinematics_by_hand(tmp_path):
     # forearm's x goes to +y): the end site is 3 above the elbow.
     np.testing.assert_allclose(pos[1], [[1, 2, 3], [1, 12, 3], [1, 12, -2], [1, 12, -6],
                                         [1, 15, -6]], atol=1e-9)
-    # A position channel on a joint moves it along its parent's axes.
+    # A position channel on a joint holds its translation along its parent's axes, in place of
+    # its OFFSET (as Blender reads it): 7 where the OFFSET says 5.
     np.testing.assert_allclose(pos[2, 2], [7, 10, 0], atol=1e-9)
 
 
@@ -154,65 +155,25 @@ STANDING = {'hips': (0, 90, 0), 'lhip': (10, 90, 0), 'lknee': (10, 50, 0), 'lank
             'neck': (0, 145, 0), 'head': (0, 155, 0), 'headtop': (0, 175, 0),
             'lshoulder': (18, 142, 0), 'lelbow': (45, 142, 0), 'lwrist': (70, 142, 0),
             'rshoulder': (-18, 142, 0), 'relbow': (-45, 142, 0), 'rwrist': (-70, 142, 0)}
-FAMILIES = {
-    'cmu': {'root': 'hips', 'lfemur': 'lhip', 'ltibia': 'lknee', 'lfoot': 'lankle',
-            'rfemur': 'rhip', 'rtibia': 'rknee', 'rfoot': 'rankle', 'lowerneck': 'neck',
-            'head': 'head', 'head_end': 'headtop', 'lhumerus': 'lshoulder',
-            'lradius': 'lelbow', 'lwrist': 'lwrist', 'rhumerus': 'rshoulder',
-            'rradius': 'relbow', 'rwrist': 'rwrist'},
-    'daz': {'hip': 'hips', 'lThigh': 'lhip', 'lShin': 'lknee', 'lFoot': 'lankle',
-            'rThigh': 'rhip', 'rShin': 'rknee', 'rFoot': 'rankle', 'neck': 'neck',
-            'head': 'head', 'head_end': 'headtop', 'lShldr': 'lshoulder',
-            'lForeArm': 'lelbow', 'lHand': 'lwrist', 'rShldr': 'rshoulder',
-            'rForeArm': 'relbow', 'rHand': 'rwrist'},
-    'mixamo': {'mixamorig:Hips': 'hips', 'mixamorig:LeftUpLeg': 'lhip',
-               'mixamorig:LeftLeg': 'lknee', 'mixamorig:LeftFoot': 'lankle',
-               'mixamorig:RightUpLeg': 'rhip', 'mixamorig:RightLeg': 'rknee',
-               'mixamorig:RightFoot': 'rankle', 'mixamorig:Neck': 'neck',
-               'mixamorig:Head': 'head', 'mixamorig:HeadTop_End': 'headtop',
-               'mixamorig:LeftArm': 'lshoulder', 'mixamorig:LeftForeArm': 'lelbow',
-               'mixamorig:LeftHand': 'lwrist', 'mixamorig:RightArm': 'rshoulder',
-               'mixamorig:RightForeArm': 'relbow', 'mixamorig:RightHand': 'rwrist'},
-    'hips': {'Hips': 'hips', 'LeftUpLeg': 'lhip', 'LeftLeg': 'lknee', 'LeftFoot': 'lankle',
-             'RightUpLeg': 'rhip', 'RightLeg': 'rknee', 'RightFoot': 'rankle', 'Neck': 'neck',
-             'Head': 'head', 'Head_end': 'headtop', 'LeftArm': 'lshoulder',
-             'LeftForeArm': 'lelbow', 'LeftHand': 'lwrist', 'RightArm': 'rshoulder',
-             'RightForeArm': 'relbow', 'RightHand': 'rwrist'},
-}
-
-
-@pytest.mark.parametrize('family', sorted(FAMILIES))
-def test_every_naming_family_maps_to_the_same_17_joints(family):
-    positions = {name: np.array([STANDING[where]], float) for name, where in
-                 FAMILIES[family].items()}
-    joints = to_h36m_joints(positions, family)[0]
-    named = dict(zip(h36m.JOINT_NAMES, joints))
-    np.testing.assert_allclose(named['Hip'], [0, 90, 0])          # mid-point of the hips
-    np.testing.assert_allclose(named['LKnee'], STANDING['lknee'])
-    np.testing.assert_allclose(named['RFoot'], STANDING['rankle'])
-    np.testing.assert_allclose(named['Thorax'], STANDING['neck'])
-    np.testing.assert_allclose(named['Spine'], [0, 117.5, 0])     # between pelvis and thorax
-    np.testing.assert_allclose(named['Head'], STANDING['headtop'])
-    np.testing.assert_allclose(named['Neck/Nose'], [0, 165, 0])
-    np.testing.assert_allclose(named['RWrist'], STANDING['rwrist'])
-
-
-def test_a_skeleton_that_cannot_be_mapped_names_what_it_lacks():
-    positions = {name: np.zeros((1, 3)) for name in FAMILIES['daz']
-                 if name not in ('lShin', 'rShin')}
-    with pytest.raises(PoseError, match=r'no joint for RKnee \(rtibia or rshin or rightleg\), '
-                                        r'LKnee'):
-        to_h36m_joints(positions, 'quadruped.bvh')
-    assert set(MAPPING) >= {'RHip', 'LWrist', 'Thorax'}
-
-
-def test_head_top_from_the_eyes_when_the_head_has_no_end():
-    positions = {name: np.array([STANDING[where]], float) for name, where in
-                 FAMILIES['daz'].items() if name != 'head_end'}
-    positions['leftEye'] = np.array([[3.0, 163.0, 8.0]])
-    positions['rightEye'] = np.array([[-3.0, 163.0, 8.0]])
-    top = to_h36m_joints(positions, 'daz')[0, h36m.JOINT_NAMES.index('Head')]
-    np.testing.assert_allclose(top, [0, 175, 20])
+def test_the_derived_joints_of_any_rig():
+    """The pelvis is the hips' mid-point, the spine half way to the thorax, Neck/Nose half way
+    from the head's base to its top; a head that ends at the eyes has its top 1.5 times the
+    head-to-eyes vector above them."""
+    from tests.rig_fixtures import LANDMARKS, RIGS, rig_offsets
+    for family in ('mixamo', 'cmu_daz'):
+        names, parents, offsets = rig_offsets(RIGS[family])
+        positions = np.zeros((1, len(names), 3))
+        for k, p in enumerate(parents):
+            positions[0, k] = offsets[k] + (positions[0, p] if p >= 0 else 0)
+        joints = dict(zip(h36m.JOINT_NAMES, to_h36m_joints(Rig(names, parents, positions),
+                                                           family)[0]))
+        land = {k: np.array(v, float) / 10.0 for k, v in LANDMARKS.items()}   # cm
+        np.testing.assert_allclose(joints['Hip'], (land['lhip'] + land['rhip']) / 2, atol=1e-6)
+        np.testing.assert_allclose(joints['Spine'], (joints['Hip'] + land['neck']) / 2, atol=1e-6)
+        eyes = (land['leye'] + land['reye']) / 2
+        top = land['headtop'] if family == 'mixamo' else eyes + 1.5 * (eyes - land['head'])
+        np.testing.assert_allclose(joints['Head'], top, atol=1e-6)
+        np.testing.assert_allclose(joints['Neck/Nose'], (land['head'] + top) / 2, atol=1e-6)
 
 
 def test_resampling_to_50_hz():
@@ -251,7 +212,7 @@ def _standing_bvh(scale, rest_frame):
 def test_units_rest_frames_and_the_writer_round_trip(tmp_path):
     for scale, unit in ((1.0, 'cm'), (100.0, 'm'), (2.54, 'inch')):
         skeleton, motion = _standing_bvh(scale, rest_frame=True)
-        assert bvh_unit(skeleton)[1] == unit
+        assert bvh_unit(bvh_rig(skeleton, motion), 'standing')[1] == unit
         assert rest_frames(skeleton, motion) == 1
         path = str(tmp_path / ('s%g.bvh' % scale))
         bvh.write_bvh(path, skeleton, motion, 1 / 120)

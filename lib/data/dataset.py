@@ -19,7 +19,7 @@ from lib.data.arrays import h36m_names
 from lib.data.cache import cache_folder, cached
 from lib.data.h36m import detections, world_sources
 from lib.data.h36m.annotation import list_sources, parse_subjects
-from lib.data.mocap.folder import list_takes, load_mocap, mocap_files
+from lib.data.mocap.folder import joint_map_file, list_takes, load_mocap, mocap_files
 
 __all__ = ['SOURCES', 'MOCAP', 'load_split', 'split_label', 'load_dataset', 'load_subjects',
            'cameras_file', 'cache_folder']
@@ -65,8 +65,9 @@ def load_split(dataset_root, split, dataset_cfg, cache_dir=None, progress=None, 
                'distortion': bool(dataset_cfg.distortion)}
     options.update(_variant_options(dataset_cfg, split))
     takes = list_takes(dataset_root)     # listed once: for the key and the arrays
-    paths = (mocap_files(dataset_root, takes)
-             + ([cameras_path] if cameras_path else []))
+    joint_map = joint_map_file(dataset_cfg, dataset_root)
+    paths = (mocap_files(dataset_root, takes) + ([cameras_path] if cameras_path else [])
+             + ([joint_map] if joint_map else []))
     return cached(cache_dir, paths, options,
                   lambda: load_mocap(dataset_root, takes, split, dataset_cfg,
                                                   cameras_path, progress),
@@ -78,6 +79,8 @@ def _variant_options(dataset_cfg, split):
     MOCAP_VARIANTS of the split), each only when it changes the arrays: the caches of the runs
     made before them stay valid."""
     out = {}
+    if dataset_cfg.get('mocap_joints'):
+        out['joints'] = dataset_cfg.mocap_joints
     if dataset_cfg.mocap_test_sources:
         out['test_sources'] = sorted(dataset_cfg.mocap_test_sources)
     for key, captured in MOCAP_VARIANTS[split].items():

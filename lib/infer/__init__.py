@@ -12,6 +12,7 @@ lib.train (a trained run is read through lib.model.run_files).
     plausibility    2D detections and lifted poses no human makes, left out with their reason
     smoothing       smoothing lifted poses over time, and the jitter it removes
     pipeline        a keypoint file to 3D poses: lift_file and its LiftResult
+    bvh_export      a lifted track as a BVH animation for 3D tools
     lifter          Lifter: a trained run loaded once, lifting arrays and scoring them
 """
 from lib.infer.detector_files import read_keypoint_file

@@ -14,6 +14,7 @@ import numpy as np
 from lib.codec import rescale_to_training
 from lib.core import h36m
 from lib.core.errors import PoseError
+from lib.infer.bvh_export import write_track
 from lib.infer.detector_files import read_keypoint_file
 from lib.infer.missing_joints import prepare_track
 from lib.infer.options import LiftOptions
@@ -66,6 +67,35 @@ class LiftResult:
                       np.float32)
         for k, person in enumerate(self.people):
             out[k, person.rows] = person.pose3d
+        return out
+
+    def bvh_paths(self, path):
+        """{person id: file} of to_bvh: the longest track at `path`, every other one beside it
+        as <stem>_person<id>.bvh."""
+        if not self.people:
+            return {}
+        main = max(self.people, key=lambda p: len(p.rows))
+        stem = path[:-len('.bvh')] if path.endswith('.bvh') else path
+        return {p.id: path if p is main else '%s_person%s.bvh' % (stem, p.id)
+                for p in self.people if len(p.rows)}
+
+    def to_bvh(self, path, fps=30.0, root_motion=False, image_size=None):
+        """Every lifted track as a BVH animation (lib.infer.bvh_export) at `fps` frames a
+        second, over all the file's frames, at the files of bvh_paths(path). root_motion: the
+        root follows the pelvis through the image of `image_size` (W, H) px (default: the
+        extent of the keypoints). Returns {person id: (file, mean joint acceleration of the raw
+        lift, of the written motion), mm per frame^2}."""
+        if not 1 <= fps <= 1000:
+            raise PoseError('fps %r: expected frames a second in [1, 1000]' % (fps,))
+        if root_motion and image_size is None:
+            image_size = np.max([p.pose2d.reshape(-1, 2).max(axis=0) for p in self.people
+                                 if len(p.rows)], axis=0)
+        out = {}
+        for person in self.people:
+            target = self.bvh_paths(path).get(person.id)
+            if target:
+                out[person.id] = (target,) + write_track(target, person, len(self.labels), fps,
+                                                         image_size if root_motion else None)
         return out
 
     def to_json(self, **header):

@@ -2,9 +2,11 @@
 on any joint, End Sites) with forward kinematics over all frames at once, and a writer.
 
 A BVH joint's position is where its segment starts: the root's translation, then for each joint
-P = P_parent + G_parent t, G = G_parent R, where t is its OFFSET (plus its position channels,
-when it has any) and R the product of its rotation channels in the order listed
-('Zrotation Xrotation Yrotation': R = Rz Rx Ry). An End Site is a joint named
+P = P_parent + G_parent t, G = G_parent R, where t is its OFFSET, or its position channels when
+it has any (they replace the OFFSET, as Blender's importer reads them: Perception Neuron and
+MotionBuilder write position channels on every joint, holding the bone's own offset), and R the
+product of its rotation channels in the order listed ('Zrotation Xrotation Yrotation':
+R = Rz Rx Ry). An End Site is a joint named
 '<parent>_end' with no channels. Positions come out in the file's units, y up as written.
 """
 import re
@@ -55,8 +57,11 @@ def _parse_hierarchy(tokens, path):
                 raise PoseError('%s line %d: a second ROOT (one skeleton a file)' % (path, line))
             if word != 'ROOT' and not stack:
                 raise PoseError('%s line %d: %s outside the root' % (path, line, word))
-            name = expect(i + 1, 'a joint name')[0] if word != 'End' else names[stack[-1]] + '_end'
-            offset, chans, i = _joint_body(tokens, i + 2, word, name, path)
+            if word == 'End':
+                name, body = names[stack[-1]] + '_end', i + 2
+            else:
+                name, body = _joint_name(tokens, i, path)
+            offset, chans, i = _joint_body(tokens, body, word, name, path)
             names.append(name)
             parents.append(stack[-1] if stack else -1)
             offsets.append(offset)
@@ -74,6 +79,18 @@ def _parse_hierarchy(tokens, path):
     if len(set(names)) != len(names):
         raise PoseError('%s: joint names repeat' % path)
     return Skeleton(names, parents, offsets, channels), i
+
+
+def _joint_name(tokens, i, path):
+    """The name after ROOT or JOINT at token i: every word on that line ('Bip01 L Thigh', as 3ds
+    Max writes it), a '{' on the same line left out. Returns (name, index of the '{')."""
+    line = _expect(tokens, i + 1, 'a joint name', path)[1]
+    end = i + 1
+    while end < len(tokens) and tokens[end][1] == line and tokens[end][0] != '{':
+        end += 1
+    if end == i + 1 or tokens[i + 1][1] != tokens[i][1]:
+        raise PoseError('%s line %d: %s without a joint name' % (path, tokens[i][1], tokens[i][0]))
+    return ' '.join(t for t, _ in tokens[i + 1:end]), end
 
 
 def _expect(tokens, k, what, path):
@@ -160,10 +177,12 @@ def forward_kinematics(skeleton, motion):
         values = motion[:, column:column + len(chans)]
         column += len(chans)
         translation = np.broadcast_to(skeleton.offsets[j], (frames, 3)).copy()
+        if any(name in POSITIONS for name in chans):
+            translation[:] = 0.0                 # position channels replace the OFFSET
         axes, angles = '', []
         for k, name in enumerate(chans):
             if name in POSITIONS:
-                translation[:, POSITIONS[name]] += values[:, k]
+                translation[:, POSITIONS[name]] = values[:, k]
             else:
                 axes += ROTATIONS[name]
                 angles.append(values[:, k])

@@ -30,6 +30,7 @@ from lib.core.errors import PoseError
 from lib.data.arrays import assemble, camera_view
 from lib.data.cameras import load_cameras
 from lib.data.mocap.cmu_expmap import looks_like_expmap
+from lib.data.mocap.joints import read_joint_map
 from lib.data.mocap.bodies import PLACEMENTS, draw_body, joint_bias, reshape
 from lib.data.mocap.take import read_take
 from lib.data.mocap.virtual_cameras import centred, random_cameras, too_near
@@ -200,10 +201,11 @@ def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
     performers = sorted({t.performer for t in takes})
     labels = sorted({t.label for t in takes})
     chosen = split_takes(takes, dataset_cfg, split)
+    joint_map = joint_map_of(dataset_cfg, root)
     h36m_cams = load_cameras(cameras_path) if cameras_path else None
     views, left_out, rec_ids, numbers = [], [], [], {}
     for take in (progress(chosen) if progress else chosen):
-        world = read_take(take.path, rate=take.rate).poses
+        world = read_take(take.path, rate=take.rate, joints=joint_map).poses
         s, a = performers.index(take.performer) + 1, labels.index(take.label) + 1
         numbers[s, a] = u = numbers.get((s, a), 0) + 1
         rec_ids.append((s, a, u))
@@ -237,6 +239,25 @@ def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
                     left_out[0]['camera'])
         data['left_out'] = left_out
     return data
+
+
+def joint_map_file(dataset_cfg, root):
+    """The file of DATASET.mocap_joints (looked up from the working folder, then inside the
+    folder of motion capture), or None when the option is empty."""
+    option = dataset_cfg.get('mocap_joints', '')
+    if not option:
+        return None
+    for path in (option, os.path.join(root, option)):
+        if os.path.isfile(path):
+            return os.path.abspath(path)
+    raise PoseError('DATASET.mocap_joints %s: no such file (looked here and in %s)'
+                    % (option, root))
+
+
+def joint_map_of(dataset_cfg, root):
+    """The mapping of DATASET.mocap_joints (lib.data.mocap.joints.read_joint_map), or None."""
+    path = joint_map_file(dataset_cfg, root)
+    return read_joint_map(path) if path else None
 
 
 def mocap_files(root, takes):
