@@ -93,7 +93,7 @@ def dataset_defaults():
     cfg.DATASET.mocap_test_sources = []  # sources held out for testing too (e.g. HDM05, CMU: lib/data/mocap/folder.py)
     cfg.DATASET.mocap_bodies = 'captured'  # training views: the 'captured' bodies, or each view's own joint 'placement', 'proportions' or both ('varied'): lib/data/mocap/bodies.py
     cfg.DATASET.mocap_joint_bias = 0.0   # training views: std of a per-joint 2D offset fixed over a view, as a share of the person's height in the image
-    cfg.DATASET.mocap_test_placement = 'captured'  # test views: the joints as derived, or placed as others place them: eyes, surface_hips, shoulder_thorax, detector
+    cfg.DATASET.mocap_test_placement = 'captured'  # test views: the joints as derived, or placed as others place them: eyes, joint_hips, shoulder_thorax, detector
     return cfg.DATASET
 
 

@@ -71,6 +71,9 @@ def parse_args(argv=None):
                         help='the BVH\'s root follows the pelvis across the image (depth from the '
                              'person\'s size under a focal length of the image\'s longer side; '
                              '--image-size, else the keypoints\' extent); default: in place')
+    parser.add_argument('--html', default=None, metavar='FILE',
+                        help='one self-contained page to turn, play and step every person\'s 3D '
+                             'in a browser, beside the 2D input (doc/inference.md)')
     parser.add_argument('--onnx', default=None,
                         help='also export the model to this ONNX file (with the rescaling when '
                              'it is used)')
@@ -89,6 +92,8 @@ def check_options(args):
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir):
         raise PoseError('--output %s: folder %s does not exist' % (args.output, out_dir))
+    if args.html and not args.html.endswith(('.html', '.htm')):
+        raise PoseError('--html %s: expected a .html file name' % args.html)
     if args.bvh and not args.bvh.endswith('.bvh'):
         raise PoseError('--bvh %s: expected a .bvh file name' % args.bvh)
     if not 1 <= args.fps <= 1000:
@@ -105,7 +110,7 @@ def check_options(args):
     inputs = {os.path.realpath(p) for p in (args.input, args.model) if p}
     for option, path in (('--output', args.output), ('--output', npy_path(args.output)),
                          ('--onnx', args.onnx), ('--animation', args.animation),
-                         ('--bvh', args.bvh),
+                         ('--bvh', args.bvh), ('--html', args.html),
                          ('--figures', args.figures)):
         if path and os.path.realpath(path) in inputs:
             raise PoseError('%s %s: would overwrite an input file' % (option, path))
@@ -223,6 +228,9 @@ def main(argv=None):
     draw(args, result, animated)
     if args.bvh:
         write_bvh_files(args, result)
+    if args.html:
+        result.to_html(args.html, os.path.basename(args.input), args.image_size, args.fps)
+        log.info('wrote %s', args.html)
     if args.onnx:
         export_onnx(lifter.trained, lifter.stats, args.onnx, result.rescaled, lifter.space)
         log.info('wrote %s%s', args.onnx, ' (with the rescaling)' if result.rescaled else '')

@@ -33,6 +33,7 @@ from lib.eval import runstats
 from lib.eval.evaluation import ground_truth_poses
 from lib.eval.figures import action_figure, frame_label, pick_frames, sample_figure, save_figure
 from lib.eval.report import format_markdown, format_table, results_stem, trained_on, variant_tag
+from lib.eval.sample_page import write_sample_page
 from lib.infer.lifter import Lifter
 from lib.model import run_files
 from lib.model.run_files import refuse_run_file
@@ -50,6 +51,10 @@ def parse_args(argv=None):
                         help='where the summary of several runs goes (.json and .md beside it)')
     parser.add_argument('--figures', type=int, default=0, metavar='N',
                         help='also draw N sample test frames and the per-action chart (0: none)')
+    parser.add_argument('--html', default=None, metavar='FILE',
+                        help='a page of each action\'s worst, median and best test frame, the '
+                             'prediction over the truth in 3D (several models: FILE, then '
+                             '<stem>_2.html, ...)')
     parser.add_argument('--sigma', type=float, default=None,
                         help='evaluate under Gaussian noise of this std (pixels) on the 2D input, '
                              'drawn once from TEST.noise_seed (overrides TEST.sigma)')
@@ -69,7 +74,20 @@ def parse_args(argv=None):
         raise PoseError('--model/--vs: a model is named twice')
     if args.summary:
         check_summary_paths(args.summary)
+    if args.html:
+        if not args.html.endswith(('.html', '.htm')):
+            raise PoseError('--html %s: expected a .html file name' % args.html)
+        for path in html_paths(args):
+            check_output(path, '--html')
+            refuse_run_file('--html', path)
     return args
+
+
+def html_paths(args):
+    """--html's file for each model, in order: the name itself, then <stem>_2.html, ..."""
+    stem, ext = os.path.splitext(args.html)
+    return [args.html] + ['%s_%d%s' % (stem, k, ext)
+                          for k in range(2, len(args.model) + len(args.vs) + 1)]
 
 
 def check_summary_paths(path):
@@ -177,7 +195,7 @@ def evaluate_model(args, model, cfg, stats, context, test):
              model, len(test['ids']), split_label(cfg.DATASET, 'test'),
              'every frame' if cfg.TEST.every == 1 else 'every %d-th frame' % cfg.TEST.every,
              cfg.TEST.sigma, cfg.TEST.flip)
-    results, _, pred = lifter.evaluate(test)
+    results, errors, pred = lifter.evaluate(test)
     results['test_options'] = {'sigma': cfg.TEST.sigma, 'noise_seed': cfg.TEST.noise_seed,
                                'flip': cfg.TEST.flip, 'every': cfg.TEST.every}
     # Recordings of the test subjects that have no 2D input (S11 Directions of the detections).
@@ -193,6 +211,11 @@ def evaluate_model(args, model, cfg, stats, context, test):
     for line in format_table(results):
         log.info(line)
     write_results(args, model, cfg, stem, results, test, pred)
+    if args.html:
+        path = html_paths(args)[(args.model + args.vs).index(model)]
+        write_sample_page(path, os.path.basename(model), every_nth(test, cfg.TEST.every), errors,
+                          pred)
+        log.info('wrote %s', path)
     return results
 
 

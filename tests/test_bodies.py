@@ -94,8 +94,8 @@ def test_draws_stay_in_their_ranges_and_each_part_does_what_it_says(bvh_folder):
 
 
 @pytest.mark.parametrize('placement, moved', [
-    ('eyes', {'Head', 'Neck/Nose'}), ('surface_hips', {'RHip', 'LHip'}),
-    ('shoulder_thorax', {'Thorax'}), ('detector', {'Head', 'Neck/Nose', 'RHip', 'LHip', 'Thorax'}),
+    ('eyes', {'Head', 'Neck/Nose'}), ('joint_hips', {'RHip', 'LHip'}),
+    ('shoulder_thorax', {'Thorax'}), ('detector', {'Head', 'Neck/Nose', 'Thorax'}),
 ])
 def test_each_test_placement_moves_what_it_names(bvh_folder, placement, moved):
     poses = a_take(bvh_folder).poses

@@ -156,9 +156,11 @@ STANDING = {'hips': (0, 90, 0), 'lhip': (10, 90, 0), 'lknee': (10, 50, 0), 'lank
             'lshoulder': (18, 142, 0), 'lelbow': (45, 142, 0), 'lwrist': (70, 142, 0),
             'rshoulder': (-18, 142, 0), 'relbow': (-45, 142, 0), 'rwrist': (-70, 142, 0)}
 def test_the_derived_joints_of_any_rig():
-    """The pelvis is the hips' mid-point, the spine half way to the thorax, Neck/Nose half way
-    from the head's base to its top; a head that ends at the eyes has its top 1.5 times the
-    head-to-eyes vector above them."""
+    """Human3.6M's placement of every rig's joints: the hips 1.45 times as far from the pelvis
+    as the rig's joint centres, the spine half way to the thorax, the head 0.47 of the trunk
+    from the thorax towards the rig's top of the head (its End Site, or 1.5 times the
+    head-to-eyes vector above the eyes), Neck/Nose half way to it."""
+    from lib.data.mocap.joints import HEAD_SHARE, HIP_WIDTH
     from tests.rig_fixtures import LANDMARKS, RIGS, rig_offsets
     for family in ('mixamo', 'cmu_daz'):
         names, parents, offsets = rig_offsets(RIGS[family])
@@ -168,12 +170,18 @@ def test_the_derived_joints_of_any_rig():
         joints = dict(zip(h36m.JOINT_NAMES, to_h36m_joints(Rig(names, parents, positions),
                                                            family)[0]))
         land = {k: np.array(v, float) / 10.0 for k, v in LANDMARKS.items()}   # cm
-        np.testing.assert_allclose(joints['Hip'], (land['lhip'] + land['rhip']) / 2, atol=1e-6)
-        np.testing.assert_allclose(joints['Spine'], (joints['Hip'] + land['neck']) / 2, atol=1e-6)
+        pelvis = (land['lhip'] + land['rhip']) / 2
+        np.testing.assert_allclose(joints['Hip'], pelvis, atol=1e-6)
+        np.testing.assert_allclose(joints['LHip'], pelvis + HIP_WIDTH * (land['lhip'] - pelvis),
+                                   atol=1e-6)
+        np.testing.assert_allclose(joints['Spine'], (pelvis + land['neck']) / 2, atol=1e-6)
         eyes = (land['leye'] + land['reye']) / 2
         top = land['headtop'] if family == 'mixamo' else eyes + 1.5 * (eyes - land['head'])
-        np.testing.assert_allclose(joints['Head'], top, atol=1e-6)
-        np.testing.assert_allclose(joints['Neck/Nose'], (land['head'] + top) / 2, atol=1e-6)
+        trunk = np.linalg.norm(land['neck'] - pelvis)
+        head = land['neck'] + (top - land['neck']) / np.linalg.norm(top - land['neck']) \
+            * HEAD_SHARE * trunk
+        np.testing.assert_allclose(joints['Head'], head, atol=1e-6)
+        np.testing.assert_allclose(joints['Neck/Nose'], (land['neck'] + head) / 2, atol=1e-6)
 
 
 def test_resampling_to_50_hz():

@@ -18,7 +18,7 @@ MOCAP_CAMERAS = ('random', 'h36m', 'mixed')
 # The bodies of its training views (DATASET.mocap_bodies; lib.data.mocap.bodies) and the joint
 # definitions of its test views (DATASET.mocap_test_placement).
 MOCAP_BODIES = ('captured', 'placement', 'proportions', 'varied')
-MOCAP_PLACEMENTS = ('captured', 'eyes', 'surface_hips', 'shoulder_thorax', 'detector')
+MOCAP_PLACEMENTS = ('captured', 'eyes', 'joint_hips', 'shoulder_thorax', 'detector')
 SUBACTIONS = (1, 2)
 CAMERAS = (1, 2, 3, 4)
 # Human3.6M's camera ids, in the order of the cameras 1..4 of h36m_cameras.json.

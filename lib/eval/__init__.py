@@ -9,6 +9,9 @@ lib.codec and lib.model.
     runstats     several runs: mean and spread, two groups' difference with an interval
     figures      sample frames, per-action chart, training curves, lifted frames
     animation    a lifted track as a GIF or an .mp4, drawn with Pillow
+    pages        self-contained pages to turn and play 3D poses in a browser (three.js, vendored
+                 in web/ with its licence); the viewer's and the pages' own JavaScript
+    sample_page  a test run's worst, median and best frames of each action as a page
 """
 from lib.eval.evaluation import evaluate, ground_truth_poses
 from lib.eval.metrics import protocol_errors, velocity_errors

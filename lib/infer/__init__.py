@@ -13,6 +13,7 @@ lib.train (a trained run is read through lib.model.run_files).
     smoothing       smoothing lifted poses over time, and the jitter it removes
     pipeline        a keypoint file to 3D poses: lift_file and its LiftResult
     bvh_export      a lifted track as a BVH animation for 3D tools
+    lift_page       a lifted file as a page: every person in one scene, the 2D beside
     lifter          Lifter: a trained run loaded once, lifting arrays and scoring them
 """
 from lib.infer.detector_files import read_keypoint_file

@@ -80,17 +80,23 @@ def _turn(rest_axis, rest_hint, axis, hint):
     return _frame(axis, hint) @ rest.T
 
 
-def world_poses(pose3d):
-    """Camera-frame poses (F, 17, 3) mm -> world (Y up, the median trunk vertical), mm, and the
-    rotation (3, 3) that made them."""
+def level_rotation(pose3d):
+    """(3, 3): camera frame -> world (Y up), the camera's x kept, its up (-y) as Y, towards it
+    (-z) as Z, then turned so that the median trunk (pelvis to thorax) of poses (F, 17, 3)
+    stands vertical."""
     flip = np.diag([1.0, -1.0, -1.0])
     flipped = np.asarray(pose3d, np.float64) @ flip
-    up = _unit(np.median(_unit(flipped[:, J['Thorax']] - flipped[:, J['Hip']]), axis=0))
+    up = _unit(np.nanmedian(_unit(flipped[:, J['Thorax']] - flipped[:, J['Hip']]), axis=0))
     axis = np.cross(up, [0.0, 1.0, 0.0])
     angle = np.arctan2(np.linalg.norm(axis), up[1])
     level = Rotation.from_rotvec(_unit(axis) * angle if np.linalg.norm(axis) > 1e-9
                                  else np.zeros(3)).as_matrix()
-    turn = level @ flip
+    return level @ flip
+
+
+def world_poses(pose3d):
+    """Camera-frame poses (F, 17, 3) mm -> world (level_rotation), mm, and that rotation."""
+    turn = level_rotation(pose3d)
     return np.asarray(pose3d, np.float64) @ turn.T, turn
 
 

@@ -16,6 +16,7 @@ from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.infer.bvh_export import write_track
 from lib.infer.detector_files import read_keypoint_file
+from lib.infer.lift_page import write_lift_page
 from lib.infer.missing_joints import prepare_track
 from lib.infer.options import LiftOptions
 from lib.infer.plausibility import implausible_2d, implausible_3d
@@ -97,6 +98,11 @@ class LiftResult:
                 out[person.id] = (target,) + write_track(target, person, len(self.labels), fps,
                                                          image_size if root_motion else None)
         return out
+
+    def to_html(self, path, title=None, image_size=None, fps=30.0):
+        """One self-contained page to turn, play and step the lifted motion in a browser
+        (lib.infer.lift_page): every person, the 2D input, the frames left out."""
+        write_lift_page(path, self, title or 'lifted %s file' % self.kind, image_size, fps)
 
     def to_json(self, **header):
         """The JSON infer.py writes: `header` (model, input) first, then the file's kind and

@@ -5,14 +5,13 @@ Why: a lifter trained on one derivation of Human3.6M's joints from one set of sk
 depth from cues particular to it (how far the head top sits above the neck, how wide the hips
 are), and loses them on anyone else's joints: a detector's, another dataset's. Two things vary:
 
-**Placement** of the joints that a skeleton does not have and are derived (PLACEMENT_RANGES, the
-span of the common definitions): the thorax from the base of the neck towards the shoulders'
-mid-point (Human3.6M's thorax and COCO's neck); the spine along the trunk; the head from eye
-level (what a detector's eyes and ears give) to the top of the skull (Human3.6M's), as a share of
-the trunk's length (Human3.6M: 236 / 490 mm = 0.48, its mean bone lengths); Neck/Nose along the
-thorax-to-head line (Human3.6M: half-way); the hips from the joint centres (motion capture:
-83-90 mm from the pelvis here) outwards and upwards to where surface keypoints sit
-(Human3.6M's hips: about 130 mm from its pelvis).
+**Placement** of the joints that a skeleton does not have and are derived (PLACEMENT_RANGES: the
+span of the common definitions, around Human3.6M's, which lib.data.mocap.joints gives every
+take): the thorax from the base of the neck towards the shoulders' mid-point (COCO's neck); the
+spine along the trunk; the head from eye level (what a detector's eyes and ears give, about
+0.36 of the pelvis-to-thorax distance from the thorax) to the crown (0.6), around Human3.6M's
+0.47; Neck/Nose along the thorax-to-head line (Human3.6M: half-way); the hips from the joint
+centres of motion capture (0.69 of Human3.6M's) out and up to where surface keypoints sit.
 
 **Proportions** (PROPORTION_RANGES): the whole body scaled (stature), and each long bone of the
 limbs, the trunk and the shoulders' breadth on their own, left and right alike. The ranges hold
@@ -32,12 +31,12 @@ from lib.core import h36m
 J = {name: k for k, name in enumerate(h36m.JOINT_NAMES)}
 # Placement: (low, high) of each parameter; a Body draws each uniformly.
 PLACEMENT_RANGES = {
-    'thorax_to_shoulders': (0.0, 0.7),   # thorax moved this share towards the shoulders' mid-point
-    'spine': (0.40, 0.55),               # spine at this share of the way pelvis -> thorax
-    'head': (0.34, 0.62),                # thorax -> head, as a share of pelvis -> thorax
+    'thorax_to_shoulders': (0.0, 0.4),   # thorax moved this share towards the shoulders' mid-point
+    'spine': (0.42, 0.58),               # spine at this share of the way pelvis -> thorax
+    'head': (0.34, 0.60),                # thorax -> head, as a share of pelvis -> thorax
     'neck_nose': (0.40, 0.60),           # Neck/Nose at this share of the way thorax -> head
-    'hip_width': (0.95, 1.6),            # pelvis -> hip scaled by this
-    'hip_raise': (0.0, 0.08),            # hips raised along the trunk by this share of it
+    'hip_width': (0.69, 1.25),           # pelvis -> hip scaled by this (0.69: joint centres)
+    'hip_raise': (-0.03, 0.06),          # hips raised along the trunk by this share of it
 }
 PROPORTION_RANGES = {
     'stature': (0.88, 1.12),             # the whole body scaled (1.50-1.95 m around 1.72 m)
@@ -45,15 +44,14 @@ PROPORTION_RANGES = {
     'forearm': (0.92, 1.08), 'trunk': (0.92, 1.08), 'shoulders': (0.85, 1.2),
 }
 # The definitions of other datasets and detectors, for test sets (DATASET.mocap_test_placement):
-# 'captured' is the take's own derivation (lib.data.mocap.joints); the others move what they
+# 'captured' is the take's own, Human3.6M's (lib.data.mocap.joints); the others move what they
 # name and leave the rest as captured.
 PLACEMENTS = {
     'captured': {},
     'eyes': {'head': 0.36},                                    # the head at eye level
-    'surface_hips': {'hip_width': 1.45, 'hip_raise': 0.06},    # hips where surface points sit
+    'joint_hips': {'hip_width': 1 / 1.45},                     # hips at the joints' centres
     'shoulder_thorax': {'thorax_to_shoulders': 1.0},           # thorax = shoulders' mid-point
-    'detector': {'head': 0.36, 'hip_width': 1.45, 'hip_raise': 0.06,
-                 'thorax_to_shoulders': 1.0},                  # all three, as from COCO keypoints
+    'detector': {'head': 0.36, 'thorax_to_shoulders': 1.0},    # as from COCO's keypoints
 }
 # Each long bone (parent, child) and the proportion that scales it.
 BONE_PROPORTIONS = {

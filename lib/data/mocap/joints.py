@@ -18,9 +18,14 @@ A Rig is what a reader gives: names (J,), parents (J,) (-1 for the root) and pos
 joint name} (DATASET.mocap_joints) names joints outright, over what is found. A rig in which
 one cannot be found is refused in one line that lists what was found and what is missing.
 
-Human3.6M's derived joints (doc/data.md, "Motion capture"): the pelvis is the hips' mid-point,
-the spine the mid-point of pelvis and thorax, Neck/Nose half way from the head's base to its
-top, the head joint the top of the head. These are approximations of a few cm.
+Human3.6M's joints are not a rig's: they are placed as Human3.6M places them, from the mean
+bone lengths of its test subjects (S9 and S11, all frames): the hips 130 mm from the pelvis,
+HIP_WIDTH times the joint centres of motion capture (83-90 mm in CMU's and HDM05's), the pelvis
+their mid-point, the spine half way from the pelvis to the thorax, the head joint (Human3.6M's
+top of the head) 231 mm from the thorax (116 + 115), HEAD_SHARE of the pelvis-to-thorax
+distance, towards the rig's top of the head, and Neck/Nose half way from the thorax to it.
+Rigs place the top of the head between eye level and the crown, so this puts every rig's head
+at one definition (doc/data.md, "Motion capture").
 """
 import re
 from collections import namedtuple
@@ -32,6 +37,8 @@ from lib.core.errors import PoseError
 from lib.core.settings import read_yaml
 
 Rig = namedtuple('Rig', 'names parents positions')
+HIP_WIDTH = 1.45         # Human3.6M's hips (130 mm from the pelvis) over the joint centres' (90)
+HEAD_SHARE = 0.47        # Human3.6M's thorax to head top (231 mm) over pelvis to thorax (490)
 # The joints found in a rig; the other Human3.6M joints are made from them.
 KEYS = ('RHip', 'RKnee', 'RFoot', 'LHip', 'LKnee', 'LFoot', 'Thorax', 'HeadBase', 'Head',
         'LShoulder', 'LElbow', 'LWrist', 'RShoulder', 'RElbow', 'RWrist')
@@ -227,8 +234,16 @@ def to_h36m_joints(rig, where, mapping=None):
         mid = (p[:, left] + p[:, right]) / 2
         joints['Head'] = mid + 1.5 * (mid - joints['HeadBase'])
     pelvis = (joints['LHip'] + joints['RHip']) / 2
-    joints.update(Hip=pelvis, Spine=(pelvis + joints['Thorax']) / 2)
-    joints['Neck/Nose'] = (joints['HeadBase'] + joints['Head']) / 2
+    for side in ('LHip', 'RHip'):
+        joints[side] = pelvis + HIP_WIDTH * (joints[side] - pelvis)
+    thorax = joints['Thorax']
+    trunk = np.median(np.linalg.norm(thorax - pelvis, axis=-1))
+    towards = joints['Head'] - thorax
+    joints['Head'] = thorax + towards / np.maximum(np.linalg.norm(towards, axis=-1,
+                                                                  keepdims=True), 1e-9) \
+        * HEAD_SHARE * trunk
+    joints.update(Hip=pelvis, Spine=(pelvis + thorax) / 2, **{'Neck/Nose': (thorax + joints['Head'])
+                                                              / 2})
     return np.stack([joints[name] for name in h36m.JOINT_NAMES], axis=1)
 
 
