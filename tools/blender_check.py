@@ -82,12 +82,30 @@ def main(argv=None):
     expected = ours[:, joints][..., [0, 2, 1]] * [1, -1, 1]
     worst = (np.abs(np.linalg.norm(theirs - expected, axis=-1)).max()
              if theirs is not None and theirs.shape == expected.shape else float('inf'))
+    upright, facing = posture(seen) if not missing else (False, False)
     print('%s: %d bones in Blender for %d joints (missing: %s); %d frames (the file: %d) at %.3g '
-          'fps (the file: %.3g); the largest distance between Blender\'s joints and ours: %.4f cm'
+          'fps (the file: %.3g); the largest distance between Blender\'s joints and ours: %.4f '
+          'cm; upright (head above hips above feet, Z up): %s; facing the front view (-Y): %s'
           % (args.bvh, len(seen['bones']), len(joints), ', '.join(missing) or 'none',
-             len(seen['frames']), len(motion), seen['fps'], 1 / frame_time, worst))
-    return 0 if not missing and len(seen['frames']) == len(motion) and worst <= args.tolerance \
-        else 1
+             len(seen['frames']), len(motion), seen['fps'], 1 / frame_time, worst,
+             'yes' if upright else 'no', 'yes' if facing else 'no'))
+    good = not missing and len(seen['frames']) == len(motion) and worst <= args.tolerance
+    return 0 if good else 1
+
+
+def posture(seen):
+    """(upright, facing front) of the character as Blender shows it, when its bones have the
+    names infer.py --bvh writes: in most frames the head above the hips above the feet (Z up),
+    and the hips' line crossed with the trunk pointing along Blender's -Y (its front view
+    looks along +Y, so a character facing the viewer faces -Y)."""
+    names = ('Head', 'Hips', 'LeftFoot', 'RightFoot', 'LeftUpLeg', 'RightUpLeg', 'Spine')
+    if not all(n in seen['bones'] for n in names):
+        return False, False
+    at = {n: np.array([frame[n] for frame in seen['frames']]) for n in names}
+    feet = np.maximum(at['LeftFoot'][:, 2], at['RightFoot'][:, 2])
+    upright = np.mean((at['Head'][:, 2] > at['Hips'][:, 2]) & (at['Hips'][:, 2] > feet)) > 0.9
+    facing = np.cross(at['LeftUpLeg'] - at['RightUpLeg'], at['Spine'] - at['Hips'])
+    return bool(upright), bool(np.median(-facing[:, 1] / np.linalg.norm(facing, axis=1)) > 0.9)
 
 
 if __name__ == '__main__':

@@ -12,8 +12,9 @@ shoulders' line for the neck and the head. Hands and feet, which no lifted joint
 their parent's rotation. Euler angles are unwrapped over time, so no channel jumps by 360.
 
 World axes: the camera's x stays x, its up (-y) is Y, towards the camera (-z) is Z; then the
-whole track is turned so that its median trunk (pelvis to thorax) stands vertical: a camera
-that looks down does not tilt the character. The root stays above the origin with its lowest
+whole track is turned so that its median trunk (pelvis to thorax) stands vertical (a camera
+that looks down does not tilt the character) and, about the vertical, so that it faces +Z
+(forward in a 3D tool's front view) on the whole, whichever way the camera saw it. The root stays above the origin with its lowest
 foot on the floor in every frame, or (root_motion) moves along the path of the pelvis: depth
 from the person's size in the image under an assumed focal length (FOCAL_PER_SIDE times the
 image's longer side), across from the 2D pelvis, the floor under the lowest foot of the track.
@@ -98,6 +99,18 @@ def world_poses(pose3d):
     """Camera-frame poses (F, 17, 3) mm -> world (level_rotation), mm, and that rotation."""
     turn = level_rotation(pose3d)
     return np.asarray(pose3d, np.float64) @ turn.T, turn
+
+
+def facing_turn(poses):
+    """(3, 3): the turn about the vertical (Y) that makes the median facing of world poses
+    (F, 17, 3) point along +Z, the facing being the hips' line (right to left) crossed with
+    the up of the trunk: the character faces forward in a 3D tool's front view, whichever way
+    the camera saw it."""
+    lateral = poses[:, J['LHip']] - poses[:, J['RHip']]
+    facing = np.cross(lateral, poses[:, J['Thorax']] - poses[:, J['Hip']])
+    facing = np.median(_unit(facing * [1.0, 0.0, 1.0]), axis=0)
+    angle = np.arctan2(facing[0], facing[2])          # from +Z towards +X
+    return Rotation.from_rotvec([0.0, -angle, 0.0]).as_matrix()
 
 
 def bone_lengths(poses):
@@ -242,6 +255,8 @@ def track_animation(pose3d, rows, frames, pose2d=None, image_size=None):
     and the image's `image_size` (W, H) px the root moves along root_path; without, it stays
     above the origin, its lowest foot on the floor in each frame."""
     world, turn = world_poses(filled(pose3d, rows, frames))
+    facing = facing_turn(world)
+    world, turn = world @ facing.T, facing @ turn
     lengths = bone_lengths(world)
     fixed = fixed_lengths(world, lengths)
     rotations = global_rotations(fixed)
