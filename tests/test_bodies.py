@@ -84,11 +84,13 @@ def test_draws_stay_in_their_ranges_and_each_part_does_what_it_says(bvh_folder):
                                * (placed[:, J['Head']] - placed[:, J['Thorax']]), atol=1e-6)
     for joint in ('RKnee', 'LWrist', 'RElbow', 'LShoulder', 'Hip'):      # skeleton joints stay
         np.testing.assert_array_equal(placed[:, J[joint]], poses[:, J[joint]])
-    scaled = bodies.scale_bones(poses, body)
-    for (parent, child), part in bodies.BONE_PROPORTIONS.items():
-        ratio = (np.linalg.norm(scaled[:, child] - scaled[:, parent], axis=-1)
-                 / np.linalg.norm(poses[:, child] - poses[:, parent], axis=-1))
-        np.testing.assert_allclose(ratio, body['stature'] * body[part], rtol=1e-6)
+    assert 'stature' not in body                  # drawn bodies keep the performer's size...
+    for stature, drawn in ((1.0, body), (1.1, dict(body, stature=1.1))):   # ...a given one is read
+        scaled = bodies.scale_bones(poses, drawn)
+        for (parent, child), part in bodies.BONE_PROPORTIONS.items():
+            ratio = (np.linalg.norm(scaled[:, child] - scaled[:, parent], axis=-1)
+                     / np.linalg.norm(poses[:, child] - poses[:, parent], axis=-1))
+            np.testing.assert_allclose(ratio, stature * body[part], rtol=1e-6)
     reshaped = bodies.reshape(poses, body)
     assert np.isclose(reshaped[..., 2].min(), poses[..., 2].min(), atol=1e-3)   # on the floor
 

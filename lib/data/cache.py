@@ -16,7 +16,7 @@ from lib.data.arrays import ARRAY_KEYS, NAME_KEYS, RECORDING_KEYS
 log = logging.getLogger(__name__)
 
 # Bump when the arrays computed from the same files change, so that old caches are not served.
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 # The arrays and, as JSON text, the recordings or views a source left out.
 STORED_KEYS = ARRAY_KEYS + RECORDING_KEYS + NAME_KEYS + ('left_out',)
 

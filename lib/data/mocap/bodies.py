@@ -13,12 +13,15 @@ spine along the trunk; the head from eye level (what a detector's eyes and ears 
 0.47; Neck/Nose along the thorax-to-head line (Human3.6M: half-way); the hips from the joint
 centres of motion capture (0.69 of Human3.6M's) out and up to where surface keypoints sit.
 
-**Proportions** (PROPORTION_RANGES): the whole body scaled (stature), and each long bone of the
-limbs, the trunk and the shoulders' breadth on their own, left and right alike. The ranges hold
-the adults of anthropometric surveys: stature about 1.50-1.95 m, and the segments' shares of it
-within about 8 % of their means (Winter, Biomechanics and Motor Control of Human Movement,
-table 4.1, after Drillis and Contini: thigh 0.245, shank 0.246, upper arm 0.186, forearm 0.146
-of the stature).
+**Proportions** (PROPORTION_RANGES): each long bone of the limbs, the trunk and the shoulders'
+breadth on their own, left and right alike, within about 8 % of their means, as the segments'
+shares of the stature vary among adults (Winter, Biomechanics and Motor Control of Human
+Movement, table 4.1, after Drillis and Contini: thigh 0.245, shank 0.246, upper arm 0.186,
+forearm 0.146 of the stature). The stature itself is left as captured: a 2D pose says the body's
+shape but not its size, so a body scaled as a whole teaches nothing the input shows and only
+moves the answer towards the mean size (measured, 4-epoch runs: with the stature scaled by
+0.88-1.12 as well, Protocol #1 was 2-3 mm worse on every test set and Protocol #2 within 0.7 mm;
+models/mocap_camera_free/README.md). `scale_bones` still reads a 'stature' a Body gives.
 
 A Body is the parameters of one such draw (or of a named definition, PLACEMENTS, for test
 sets); `reshape` applies it to poses (F, 17, 3) mm in the world, z up, keeping the lowest point
@@ -39,7 +42,6 @@ PLACEMENT_RANGES = {
     'hip_raise': (-0.03, 0.06),          # hips raised along the trunk by this share of it
 }
 PROPORTION_RANGES = {
-    'stature': (0.88, 1.12),             # the whole body scaled (1.50-1.95 m around 1.72 m)
     'thigh': (0.92, 1.08), 'shin': (0.92, 1.08), 'upper_arm': (0.92, 1.08),
     'forearm': (0.92, 1.08), 'trunk': (0.92, 1.08), 'shoulders': (0.85, 1.2),
 }
@@ -108,8 +110,9 @@ def place_joints(poses, body):
 
 
 def scale_bones(poses, body):
-    """Poses (F, 17, 3) rebuilt from the pelvis out with each bone scaled: by 'stature', times
-    its own proportion of BONE_PROPORTIONS (hips, neck and head by the stature alone)."""
+    """Poses (F, 17, 3) rebuilt from the pelvis out with each bone scaled: by 'stature' (1 when
+    the body does not say it), times its own proportion of BONE_PROPORTIONS (hips, neck and
+    head by the stature alone)."""
     p = np.asarray(poses, np.float64)
     out = np.empty_like(p)
     out[:, 0] = p[:, 0]
