@@ -4,7 +4,7 @@ float32), its config, statistics, recordings and held-out results (with no path 
 machine in them), and the checksums that tie them together, in one folder that Lifter.load,
 infer.py and export.py read.
 
-    .venv/bin/python tools/ship_model.py --model RUN/Model_epoch16.params --dataset FOLDER \
+    .venv/bin/python tools/ship_model.py --model RUN/Model_epoch20.params --dataset FOLDER \
         --out models/mocap_camera_free [--replace]
 
 --dataset is the data the run was trained on: the float16 model's Protocol #1 on the run's test
