@@ -201,6 +201,25 @@ def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
     performers = sorted({t.performer for t in takes})
     labels = sorted({t.label for t in takes})
     chosen = split_takes(takes, dataset_cfg, split)
+    views, left_out, rec_ids = _film_takes(root, chosen, performers, labels, dataset_cfg,
+                                           cameras_path, split, progress)
+    bias = dataset_cfg.mocap_joint_bias if split == 'train' else 0.0
+    data = assemble([len(v[1]) for v in views], np.array([v[0] for v in views]),
+                    _projected(views, dataset_cfg, bias))
+    data.update(rec_ids=np.array(rec_ids, np.int32), rec_names=np.array([t.name for t in chosen]),
+                subject_names=np.array([''] + performers), action_names=np.array([''] + labels))
+    if left_out:
+        log.warning('%s: left out %d view(s) with a joint within 1 m of the camera, e.g. %s '
+                    'camera %d', root, len(left_out), left_out[0]['recording'],
+                    left_out[0]['camera'])
+        data['left_out'] = left_out
+    return data
+
+
+def _film_takes(root, chosen, performers, labels, dataset_cfg, cameras_path, split, progress):
+    """Each chosen take read and seen by its cameras, with its body: views [((s, a, u, c),
+    world poses (F, 17, 3) mm, camera, take name)], the views left out for a joint within 1 m
+    of the camera, and the recordings' (s, a, u)."""
     joint_map = joint_map_of(dataset_cfg, root)
     h36m_cams = load_cameras(cameras_path) if cameras_path else None
     views, left_out, rec_ids, numbers = [], [], [], {}
@@ -219,26 +238,18 @@ def load_mocap(root, takes, split, dataset_cfg, cameras_path, progress=None):
     if not views:
         raise PoseError('%s: every view of the %s takes is left out (a joint within 1 m of the '
                         'camera)' % (root, split))
+    return views, left_out, rec_ids
 
-    bias = dataset_cfg.mocap_joint_bias if split == 'train' else 0.0
 
-    def arrays():
-        for ids, seen, cam, name in views:
-            try:
-                pose3d, pose2d = camera_view(seen, cam, dataset_cfg.distortion)
-            except PoseError as e:
-                raise PoseError('%s camera %d: %s' % (name, ids[3], e))
-            rng = np.random.default_rng([take_seed(name), ids[3], BIAS_STREAM])
-            yield pose3d, joint_bias(pose2d, bias, rng), cam['c'].astype(np.float32)
-    data = assemble([len(v[1]) for v in views], np.array([v[0] for v in views]), arrays())
-    data.update(rec_ids=np.array(rec_ids, np.int32), rec_names=np.array([t.name for t in chosen]),
-                subject_names=np.array([''] + performers), action_names=np.array([''] + labels))
-    if left_out:
-        log.warning('%s: left out %d view(s) with a joint within 1 m of the camera, e.g. %s '
-                    'camera %d', root, len(left_out), left_out[0]['recording'],
-                    left_out[0]['camera'])
-        data['left_out'] = left_out
-    return data
+def _projected(views, dataset_cfg, bias):
+    """Each view's (3D in the camera mm, 2D px with its joint bias, camera centre), in order."""
+    for ids, seen, cam, name in views:
+        try:
+            pose3d, pose2d = camera_view(seen, cam, dataset_cfg.distortion)
+        except PoseError as e:
+            raise PoseError('%s camera %d: %s' % (name, ids[3], e))
+        rng = np.random.default_rng([take_seed(name), ids[3], BIAS_STREAM])
+        yield pose3d, joint_bias(pose2d, bias, rng), cam['c'].astype(np.float32)
 
 
 def joint_map_file(dataset_cfg, root):
