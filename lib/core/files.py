@@ -19,6 +19,15 @@ def not_a_file(path):
     return 'a broken or looping link' if os.path.islink(path) else 'a device, FIFO or socket'
 
 
+def option_file(option, value, root):
+    """The absolute path of the file that `option` (e.g. 'DATASET.cameras') names as `value`:
+    looked up from the working folder, then inside the data folder `root`."""
+    for path in (value, os.path.join(root, value)):
+        if os.path.isfile(path):
+            return os.path.abspath(path)
+    raise PoseError('%s %s: no such file (looked here and in %s)' % (option, value, root))
+
+
 def check_output(path, option='output'):
     """Refuse, before anything is written, an output that exists and is not a regular file (a
     device such as /dev/null, a FIFO, a folder): writing would replace it. `option` names

@@ -8,11 +8,11 @@ lib.data.arrays.assemble, and the result goes through the .npz cache (lib.data.c
 Detections, when asked for, then replace the 2D (lib.data.h36m.detections). For source 'mocap' the
 folder's takes are filmed by virtual cameras (lib.data.mocap.folder), split by performer.
 """
-import os
 
 from easydict import EasyDict
 
 from lib.core.errors import PoseError
+from lib.core.files import option_file
 from lib.core.h36m import MOCAP, SOURCES
 from lib.core.resources import DEFAULT_CAMERAS
 from lib.data.arrays import h36m_names
@@ -101,11 +101,7 @@ def cameras_file(option, dataset_root):
     path is looked up from the working folder, then inside the dataset root."""
     if not option:
         return DEFAULT_CAMERAS
-    for path in (option, os.path.join(dataset_root, option)):
-        if os.path.isfile(path):
-            return os.path.abspath(path)
-    raise PoseError('DATASET.cameras %s: no such file (looked here and in %s)'
-                    % (option, dataset_root))
+    return option_file('DATASET.cameras', option, dataset_root)
 
 
 def load_dataset(dataset_root, subjects, dataset_cfg, input_2d='gt', cache_dir=None,

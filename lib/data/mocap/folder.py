@@ -27,6 +27,7 @@ from collections import namedtuple
 import numpy as np
 
 from lib.core.errors import PoseError
+from lib.core.files import option_file
 from lib.data.arrays import assemble, camera_view
 from lib.data.cameras import load_cameras
 from lib.data.mocap.cmu_expmap import looks_like_expmap
@@ -258,11 +259,7 @@ def joint_map_file(dataset_cfg, root):
     option = dataset_cfg.get('mocap_joints', '')
     if not option:
         return None
-    for path in (option, os.path.join(root, option)):
-        if os.path.isfile(path):
-            return os.path.abspath(path)
-    raise PoseError('DATASET.mocap_joints %s: no such file (looked here and in %s)'
-                    % (option, root))
+    return option_file('DATASET.mocap_joints', option, root)
 
 
 def joint_map_of(dataset_cfg, root):
