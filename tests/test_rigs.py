@@ -132,6 +132,11 @@ def test_a_mapping_names_what_structure_cannot_find(tmp_path):
     cfg.update(source='mocap', mocap_test=['studio'], mocap_cameras='random', mocap_views=1,
                mocap_joints='studio/joints.yaml')
     assert len(load_split(str(tmp_path), 'test', cfg)['ids']) > 0
+    cfg.mocap_joints = 'studio/no_joints.yaml'
+    with pytest.raises(PoseError, match=re.escape('DATASET.mocap_joints studio/no_joints.yaml: '
+                                                  'no such file (looked here and in %s)'
+                                                  % tmp_path)):
+        load_split(str(tmp_path), 'test', cfg)
     (folder / 'joints.yaml').write_text('LKnee: NoSuchJoint\n')
     with pytest.raises(PoseError, match='maps LKnee to NoSuchJoint, which the skeleton does not'):
         read_take(str(folder / 'take0.bvh'), joints=read_joint_map(str(folder / 'joints.yaml')))
