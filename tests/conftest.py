@@ -19,6 +19,7 @@ sys.path.insert(0, ROOT)
 from lib.cli.threads import use_available_cores  # noqa: E402
 use_available_cores()
 from lib.data import synthetic  # noqa: E402
+from tests import keypoint_fixtures  # noqa: E402
 
 
 def run_process(*args, cwd=ROOT, timeout=600, env=None):
@@ -124,6 +125,12 @@ def write_yaml(path, text):
     with open(path, 'w') as f:
         f.write(text)
     return str(path)
+
+
+@pytest.fixture
+def format_files(tmp_path):
+    """One keypoint file (or folder) of each detector format: {kind: (path, layout)}."""
+    return keypoint_fixtures.format_files(tmp_path)
 
 
 @pytest.fixture(scope='session')

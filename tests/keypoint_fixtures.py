@@ -125,3 +125,26 @@ def mediapipe_file(path, frames, size=(1920, 1080), with_size=True):
         out.append({'image': 'frame_%04d.png' % i, 'landmarks': marks[0] if marks else []})
     value = {'image_size': list(size), 'frames': out} if with_size else out
     return write(path, value)
+
+
+def frames_of(layout, n=3, **kw):
+    """n frames of the hand-placed person, moving 4 px a frame: [[points (K, 3)]]."""
+    return [[person_points(layout, shift=(4.0 * i, 0.0), **kw)] for i in range(n)]
+
+
+def format_files(folder):
+    """One file (or folder) of each kind in `folder`, three frames of the hand-placed person:
+    {kind: (path, layout)}."""
+    return {
+        'coco-results': (coco_results(folder / 'coco.json', frames_of('coco')), 'coco'),
+        'alphapose-halpe26': (coco_results(folder / 'ap26.json', frames_of('halpe26'),
+                                           ids=['0.jpg', '1.jpg', '2.jpg']), 'halpe26'),
+        'alphapose-halpe136': (coco_results(folder / 'ap136.json', frames_of('halpe136'),
+                                            ids=['0.jpg', '1.jpg', '2.jpg']), 'halpe136'),
+        'coco-annotations': (coco_annotations(folder / 'ann.json', frames_of('coco')), 'coco'),
+        'openpose-body25': (openpose_folder(folder / 'op25', frames_of('body25')), 'body25'),
+        'openpose-coco18': (openpose_folder(folder / 'op18', frames_of('openpose18')),
+                            'openpose18'),
+        'mmpose': (mmpose_file(folder / 'mm.json', frames_of('coco')), 'coco'),
+        'mediapipe': (mediapipe_file(folder / 'mp.json', frames_of('mediapipe')), 'mediapipe'),
+    }

@@ -17,6 +17,7 @@ from lib.infer.missing_joints import prepare_track
 from lib.infer.options import LiftOptions
 from lib.infer.tracking import assign_tracks, ordered_frames
 from tests import keypoint_fixtures as fx
+from tests.keypoint_fixtures import frames_of
 from tests.conftest import run_cli
 
 H = {name: i for i, name in enumerate(h36m.JOINT_NAMES)}
@@ -50,29 +51,6 @@ def test_every_layout_maps_to_the_same_limbs(layout):
     np.testing.assert_allclose(out[H['Thorax']], P['Neck'])        # OpenPose/Halpe Neck
     if layout.startswith('halpe'):
         np.testing.assert_allclose(out[H['Head']], P['Head'])      # Halpe's head top
-
-
-def frames_of(layout, n=3, **kw):
-    return [[fx.person_points(layout, shift=(4.0 * i, 0.0), **kw)] for i in range(n)]
-
-
-@pytest.fixture
-def format_files(tmp_path):
-    """One file (or folder) of each kind, three frames of the hand-placed person."""
-    return {
-        'coco-results': (fx.coco_results(tmp_path / 'coco.json', frames_of('coco')), 'coco'),
-        'alphapose-halpe26': (fx.coco_results(tmp_path / 'ap26.json', frames_of('halpe26'),
-                                              ids=['0.jpg', '1.jpg', '2.jpg']), 'halpe26'),
-        'alphapose-halpe136': (fx.coco_results(tmp_path / 'ap136.json', frames_of('halpe136'),
-                                               ids=['0.jpg', '1.jpg', '2.jpg']), 'halpe136'),
-        'coco-annotations': (fx.coco_annotations(tmp_path / 'ann.json', frames_of('coco')), 'coco'),
-        'openpose-body25': (fx.openpose_folder(tmp_path / 'op25', frames_of('body25')), 'body25'),
-        'openpose-coco18': (fx.openpose_folder(tmp_path / 'op18', frames_of('openpose18')),
-                            'openpose18'),
-        'mmpose': (fx.mmpose_file(tmp_path / 'mm.json', frames_of('coco')), 'coco'),
-        'mediapipe': (fx.mediapipe_file(tmp_path / 'mp.json', frames_of('mediapipe')),
-                      'mediapipe'),
-    }
 
 
 def test_each_format_is_detected_and_mapped(format_files):

@@ -71,6 +71,25 @@ def test_it_sees_how_far_the_camera_looks_down(lifter):
         assert np.linalg.norm(predicted - truth, axis=-1).mean() < 90
 
 
+def test_it_lifts_every_detector_format_to_a_person(lifter, format_files):
+    """The hand-placed person as each detector writes it: one person within 1.5 m of the
+    pelvis, upright, with human legs alike left and right. Its legs are short for its trunk in
+    the image (230 px against 200 px from hips to shoulders), which the model reads as a camera
+    looking down (the feet behind the pelvis) and a short thigh."""
+    for kind, (path, _) in format_files.items():
+        people = lifter.lift_file(str(path)).people
+        assert len(people) == 1, kind
+        pose = people[0].pose3d
+        assert np.all(np.linalg.norm(pose, axis=-1) < 1500), kind
+        joint = h36m.JOINT_NAMES.index
+        assert np.all(pose[:, joint('Head'), 1] < -400) and np.all(pose[:, joint('RFoot'), 1] > 400)
+        assert np.all(pose[:, [joint('RFoot'), joint('LFoot')], 2] > 0), kind
+        bones = np.median(bone_lengths(pose), axis=0)
+        legs = [bones[joint(name) - 1] for name in ('RKnee', 'RFoot', 'LKnee', 'LFoot')]
+        assert all(250 < length < 550 for length in legs), (kind, legs)
+        assert abs(legs[0] / legs[2] - 1) < 0.15 and abs(legs[1] / legs[3] - 1) < 0.15, kind
+
+
 def test_infer_and_export_without_a_model(tmp_path):
     out = run_cli('infer.py', '--input', EXAMPLE, '--output', tmp_path / 'walk.json',
                   '--animation', tmp_path / 'walk.gif')
