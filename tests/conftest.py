@@ -3,6 +3,7 @@ import importlib.util
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -125,6 +126,14 @@ def write_yaml(path, text):
     with open(path, 'w') as f:
         f.write(text)
     return str(path)
+
+
+@pytest.fixture
+def run_copy(tmp_path, trained_run):
+    """A copy of the session's trained run folder, tmp_path/run, for a test to change."""
+    run = tmp_path / 'run'
+    shutil.copytree(trained_run['run'], run)
+    return run
 
 
 @pytest.fixture

@@ -123,10 +123,8 @@ def test_gpu_option_errors(tmp_path, small_dataset, gpu, fragment):
     assert _tree(tmp_path) == []
 
 
-def test_model_of_another_shape(tmp_path, trained_run):
-    import shutil
-    run = tmp_path / 'run'
-    shutil.copytree(trained_run['run'], run)
+def test_model_of_another_shape(tmp_path, trained_run, run_copy):
+    run = run_copy
     wider = write_yaml(tmp_path / 'wider.yaml', 'NETWORK:\n  linear_size: 256\n')
     before = _tree(run)
     proc = run_cli('test.py', '--gpu', '-1', '--root', tmp_path, '--dataset', trained_run['data'],

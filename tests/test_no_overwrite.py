@@ -5,7 +5,6 @@ file whole.
 import errno
 import json
 import os
-import shutil
 import sys
 
 import numpy as np
@@ -26,13 +25,6 @@ def test_bench_never_deletes_a_folder_it_did_not_write(tmp_path):
     assert (theirs / 'thesis.tex').read_text() == 'precious'
     proc = run_cli('tools/bench.py', '--frames', 0, '--data', tmp_path / 'b')
     one_line_error(proc, '--frames 0')
-
-
-@pytest.fixture
-def run_copy(tmp_path, trained_run):
-    run = tmp_path / 'run'
-    shutil.copytree(trained_run['run'], run)
-    return run
 
 
 def test_test_py_cfg_variant_never_overwrites_the_plain_result(run_copy, trained_run):
@@ -110,9 +102,9 @@ def test_special_files_are_never_replaced(tmp_path, trained_run):
     assert not os.path.isfile(fifo_json) and not (tmp_path / 'out_3d.npy').exists()
 
 
-def test_no_output_replaces_a_run_s_own_files_or_a_file_it_did_not_create(tmp_path, trained_run):
-    run = tmp_path / 'run'
-    shutil.copytree(trained_run['run'], run)
+def test_no_output_replaces_a_run_s_own_files_or_a_file_it_did_not_create(tmp_path, trained_run,
+                                                                          run_copy):
+    run = run_copy
     model = run / 'Model_epoch6.params'
     sums = (run / 'checksums.json').read_text()
     args = ('--root', tmp_path, '--dataset', trained_run['data'])

@@ -3,7 +3,6 @@ included, before anything is read or written.
 """
 import json
 import os
-import shutil
 
 import numpy as np
 import pytest
@@ -87,9 +86,9 @@ def test_options_are_checked_before_anything_is_written(tmp_path, trained_run):
         assert not (tmp_path / 'o.json').exists() and not (tmp_path / 'o_3d.npy').exists()
 
 
-def test_testing_on_the_training_subjects_is_called_a_training_set_error(tmp_path, trained_run):
-    run = tmp_path / 'run'
-    shutil.copytree(trained_run['run'], run)
+def test_testing_on_the_training_subjects_is_called_a_training_set_error(tmp_path, trained_run,
+                                                                           run_copy):
+    run = run_copy
     cfg = write_yaml(tmp_path / 'same.yaml', 'DATASET:\n  test_subjects: [1, 9]\n')
     before = set(os.listdir(run))
     proc = run_cli('test.py', '--root', tmp_path, '--dataset', trained_run['data'], '--model',

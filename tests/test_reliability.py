@@ -175,10 +175,8 @@ def test_unwritable_output_is_one_line(tmp_path, small_dataset):
     assert len(lines) == 1 and lines[0].startswith('error: ') and str(blocker) in lines[0]
 
 
-def test_statistics_that_do_not_match_the_model(tmp_path, trained_run):
-    import shutil
-    run = tmp_path / 'run'
-    shutil.copytree(trained_run['run'], run)
+def test_statistics_that_do_not_match_the_model(tmp_path, trained_run, run_copy):
+    run = run_copy
     np.savez(run / 'meanstd.npz', mean2d=np.zeros(30), std2d=np.ones(30), mean3d=np.zeros(48),
              std3d=np.ones(48))
     proc = run_cli('test.py', '--root', tmp_path, '--dataset', trained_run['data'], '--model',

@@ -22,13 +22,6 @@ def test_degenerate_statistics_are_refused():
         compute_stats(np.full((10, 32), np.inf, np.float32), np.random.rand(10, 48))
 
 
-@pytest.fixture
-def run_copy(tmp_path, trained_run):
-    run = tmp_path / 'run'
-    shutil.copytree(trained_run['run'], run)
-    return run
-
-
 def test_a_damaged_params_file_is_caught_by_its_checksum(run_copy, trained_run):
     model = run_copy / 'Model_epoch6.params'
     raw = bytearray(model.read_bytes())

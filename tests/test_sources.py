@@ -397,14 +397,13 @@ def test_release_folders_hold_more_than_recordings(tmp_path, original, caplog):
         np.testing.assert_array_equal(got[key], ref[key])
 
 
-def test_test_py_with_the_released_cameras_h5_gives_the_built_in_numbers(trained_run, tmp_path):
+def test_test_py_with_the_released_cameras_h5_gives_the_built_in_numbers(trained_run, tmp_path,
+                                                                          run_copy):
     """A run tested with DATASET.cameras set to the original's cameras.h5 (the same source of
     world poses) scores as with the built-in cameras."""
-    import shutil
     data = tmp_path / 'data'
     synthetic.generate(str(data), frames=24, seed=1, subjects=[9, 11], formats=('orig',))
-    run = tmp_path / 'run'
-    shutil.copytree(trained_run['run'], run)
+    run = run_copy
     results = []
     for name, cameras in (('json', 'data/h36m_cameras.json'), ('h5', str(data / 'cameras.h5'))):
         cfg = write_yaml(tmp_path / (name + '.yaml'),
