@@ -47,6 +47,11 @@ PARENTS = np.array([-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15])
 FLIP_PAIRS = ((1, 4), (2, 5), (3, 6), (11, 14), (12, 15), (13, 16))
 ROOT = JOINT_NAMES.index('Hip')
 NECK_NOSE = JOINT_NAMES.index('Neck/Nose')
+# The 16 bones of the tree, (parent, child); and those drawn between the 2D input joints, which
+# lack Neck/Nose: the head joined to the thorax.
+BONES = tuple((int(PARENTS[j]), j) for j in range(1, NUM_JOINTS))
+BONES_2D = tuple((p, c) for p, c in BONES if NECK_NOSE not in (p, c)) + (
+    (JOINT_NAMES.index('Thorax'), JOINT_NAMES.index('Head')),)
 # One-based indices of the 17 joints among the 32 of the motion capture (the usual line 9 of an
 # annotation file).
 JOINTS_17_OF_32 = (1, 2, 3, 4, 7, 8, 9, 13, 14, 15, 16, 18, 19, 20, 26, 27, 28)

@@ -23,9 +23,6 @@ VIEW_AZIMUTH_DEG, VIEW_ELEVATION_DEG = 35.0, 15.0
 # Palette indices of a 'P' image: white, dark grey, red (left), blue (right), light grey.
 PALETTE = [255, 255, 255, 68, 68, 68, 214, 39, 40, 31, 119, 180, 215, 215, 215]
 WHITE, CENTRE, LEFT, RIGHT, GRID = range(5)
-BONES_2D = [(j, int(h36m.PARENTS[j])) for j in h36m.INPUT_JOINTS
-            if j != h36m.ROOT and h36m.PARENTS[j] != h36m.NECK_NOSE] + [(10, 8)]
-BONES_3D = [(j, int(h36m.PARENTS[j])) for j in range(1, h36m.NUM_JOINTS)]
 
 
 def _colour(child):
@@ -89,8 +86,9 @@ def render_frames(pose2d, pred3d, labels):
     for i, label in enumerate(labels):
         image = background.copy()
         draw = ImageDraw.Draw(image)
-        for points, bones in ((left[i], BONES_2D), (right[i] + [SIZE[1] + 1, 0], BONES_3D)):
-            for child, parent in bones:
+        panels = ((left[i], h36m.BONES_2D), (right[i] + [SIZE[1] + 1, 0], h36m.BONES))
+        for points, bones in panels:
+            for parent, child in bones:
                 draw.line([tuple(points[parent]), tuple(points[child])], fill=_colour(child),
                           width=3)
         draw.text((6, 4), '%s: 2D input' % label, fill=CENTRE)

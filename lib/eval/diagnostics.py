@@ -13,9 +13,9 @@ import numpy as np
 
 from lib.core import h36m
 
-# The 16 bones, each a joint and its parent, named 'parent-child'.
-BONES = tuple((int(h36m.PARENTS[j]), j) for j in range(1, h36m.NUM_JOINTS))
-BONE_NAMES = tuple('%s-%s' % (h36m.JOINT_NAMES[p], h36m.JOINT_NAMES[c]) for p, c in BONES)
+# The 16 bones named 'parent-child'.
+BONE_NAMES = tuple('%s-%s' % (h36m.JOINT_NAMES[p], h36m.JOINT_NAMES[c])
+                   for p, c in h36m.BONES)
 
 
 def joint_depths(poses):
@@ -26,9 +26,9 @@ def joint_depths(poses):
 
 
 def bone_lengths(poses):
-    """Mean length of each bone of BONES over the frames, (16,) mm."""
+    """Mean length of each bone of h36m.BONES over the frames, (16,) mm."""
     poses = np.asarray(poses, np.float64)
-    parents, children = (np.array(side) for side in zip(*BONES))
+    parents, children = (np.array(side) for side in zip(*h36m.BONES))
     return np.linalg.norm(poses[:, children] - poses[:, parents], axis=-1).mean(axis=0)
 
 

@@ -68,13 +68,10 @@ def encode(values, scale=1.0):
 def skeleton_info():
     """What the page's code needs of the skeleton: parents, the joints of each side, the
     network's input joints and the 2D bones between them (the head joined to the thorax)."""
-    inputs = list(h36m.INPUT_JOINTS)
-    bones2d = [[j, int(h36m.PARENTS[j])] for j in inputs
-               if j != h36m.ROOT and h36m.PARENTS[j] in inputs]
     return {'parents': [int(p) for p in h36m.PARENTS], 'left_joints': list(h36m.LEFT_JOINTS),
             'right_joints': list(h36m.RIGHT_JOINTS), 'joint_names': list(h36m.JOINT_NAMES),
-            'input_joints': inputs, 'bones2d': bones2d + [[h36m.JOINT_NAMES.index('Head'),
-                                                           h36m.JOINT_NAMES.index('Thorax')]]}
+            'input_joints': list(h36m.INPUT_JOINTS),
+            'bones2d': [[child, parent] for parent, child in h36m.BONES_2D]}
 
 
 def _read(name):

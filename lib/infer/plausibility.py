@@ -17,8 +17,6 @@ from lib.core import h36m
 MAX_BONE_SHARE = 0.45
 MAX_REACH_MM = 1300.0
 J = {name: k for k, name in enumerate(h36m.JOINT_NAMES)}
-BONES = [(int(h36m.PARENTS[j]), j) for j in h36m.INPUT_JOINTS if j != h36m.ROOT
-         and h36m.PARENTS[j] != h36m.NECK_NOSE] + [(J['Thorax'], J['Head'])]
 
 
 def implausible_2d(pose2d):
@@ -28,11 +26,11 @@ def implausible_2d(pose2d):
     feet = np.maximum(y[:, J['RFoot']], y[:, J['LFoot']])
     upside_down = (y[:, J['Hip']] < y[:, J['Thorax']]) & (y[:, J['Head']] > feet)
     lengths = np.stack([np.linalg.norm(pose2d[:, c] - pose2d[:, p], axis=-1)
-                        for p, c in BONES], axis=1)
+                        for p, c in h36m.BONES_2D], axis=1)
     share = lengths.max(axis=1) / np.maximum(lengths.sum(axis=1), 1e-9)
     reasons = {}
     for f in np.flatnonzero(share > MAX_BONE_SHARE):
-        p, c = BONES[int(np.argmax(lengths[f]))]
+        p, c = h36m.BONES_2D[int(np.argmax(lengths[f]))]
         reasons[int(f)] = ('a 2D pose no human makes: the bone %s-%s spans %.0f%% of the '
                            'body in the image (at most %.0f%%)'
                            % (h36m.JOINT_NAMES[p], h36m.JOINT_NAMES[c], 100 * share[f],
