@@ -12,6 +12,7 @@
               model), found from the repository's root
     settings  config files: YAML over a config of every key, keys, types and ranges checked
     progress  progress bars on a terminal only
+    vectors   small vector arithmetic on whole arrays (unit vectors)
 """
 from lib.core.errors import PoseError, error_reason
 from lib.core.files import atomic_path, read_json, write_json, write_text

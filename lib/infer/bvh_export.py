@@ -25,6 +25,7 @@ from scipy.spatial.transform import Rotation
 
 from lib.core import h36m
 from lib.core.errors import PoseError
+from lib.core.vectors import unit_vectors
 from lib.data.mocap.bvh import Skeleton, write_bvh
 from lib.infer.smoothing import jitter
 
@@ -61,16 +62,12 @@ END_SITES = (('RightFoot', 'RFoot', 0.3, (0, 0, 1)), ('LeftFoot', 'LFoot', 0.3, 
              ('RightHand', 'RWrist', 0.35, (-1, 0, 0)))
 
 
-def _unit(v):
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
-
-
 def _frame(axis, hint):
     """(F, 3, 3) orthonormal frames whose first column is `axis` (F, 3) and whose second lies in
     the plane of axis and `hint` (F, 3) (or (3,))."""
-    a = _unit(np.asarray(axis, np.float64))
+    a = unit_vectors(np.asarray(axis, np.float64))
     hint = np.broadcast_to(np.asarray(hint, np.float64), a.shape)
-    b = _unit(hint - np.sum(hint * a, axis=-1, keepdims=True) * a)
+    b = unit_vectors(hint - np.sum(hint * a, axis=-1, keepdims=True) * a)
     return np.stack([a, b, np.cross(a, b)], axis=-1)
 
 
@@ -87,10 +84,11 @@ def level_rotation(pose3d):
     stands vertical."""
     flip = np.diag([1.0, -1.0, -1.0])
     flipped = np.asarray(pose3d, np.float64) @ flip
-    up = _unit(np.nanmedian(_unit(flipped[:, J['Thorax']] - flipped[:, J['Hip']]), axis=0))
+    trunks = unit_vectors(flipped[:, J['Thorax']] - flipped[:, J['Hip']])
+    up = unit_vectors(np.nanmedian(trunks, axis=0))
     axis = np.cross(up, [0.0, 1.0, 0.0])
     angle = np.arctan2(np.linalg.norm(axis), up[1])
-    level = Rotation.from_rotvec(_unit(axis) * angle if np.linalg.norm(axis) > 1e-9
+    level = Rotation.from_rotvec(unit_vectors(axis) * angle if np.linalg.norm(axis) > 1e-9
                                  else np.zeros(3)).as_matrix()
     return level @ flip
 
@@ -108,7 +106,7 @@ def facing_turn(poses):
     the camera saw it."""
     lateral = poses[:, J['LHip']] - poses[:, J['RHip']]
     facing = np.cross(lateral, poses[:, J['Thorax']] - poses[:, J['Hip']])
-    facing = np.median(_unit(facing * [1.0, 0.0, 1.0]), axis=0)
+    facing = np.median(unit_vectors(facing * [1.0, 0.0, 1.0]), axis=0)
     angle = np.arctan2(facing[0], facing[2])          # from +Z towards +X
     return Rotation.from_rotvec([0.0, -angle, 0.0]).as_matrix()
 
@@ -126,7 +124,7 @@ def fixed_lengths(poses, lengths):
     out = np.array(poses, np.float64)
     for j in range(1, h36m.NUM_JOINTS):              # parents come before their children
         parent = h36m.PARENTS[j]
-        out[:, j] = out[:, parent] + _unit(poses[:, j] - poses[:, parent]) * lengths[j]
+        out[:, j] = out[:, parent] + unit_vectors(poses[:, j] - poses[:, parent]) * lengths[j]
     return out
 
 
@@ -135,15 +133,15 @@ def _hinges(first, second, fallback):
     carried from the frame before while the limb is nearly straight, and from `fallback`
     ((F, 3) or (3,)) before it first bends. One pass over the frames: each depends on the one
     before (this runs once a track, on no hot path)."""
-    normal = np.cross(_unit(first), _unit(second))
+    normal = np.cross(unit_vectors(first), unit_vectors(second))
     bend = np.linalg.norm(normal, axis=-1)
     fallback = np.broadcast_to(np.asarray(fallback, np.float64), normal.shape)
     out, previous = np.empty_like(normal), None
     for f in range(len(normal)):
         weight = min(bend[f] / 0.25, 1.0)        # a bend of 15 degrees and more is trusted
         base = fallback[f] if previous is None else previous
-        hinge = weight * _unit(normal[f]) + (1 - weight) * base
-        previous = out[f] = _unit(hinge)
+        hinge = weight * unit_vectors(normal[f]) + (1 - weight) * base
+        previous = out[f] = unit_vectors(hinge)
     return out
 
 

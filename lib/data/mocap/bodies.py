@@ -30,6 +30,7 @@ of the take on the same level (the feet on the floor).
 import numpy as np
 
 from lib.core import h36m
+from lib.core.vectors import unit_vectors
 
 J = {name: k for k, name in enumerate(h36m.JOINT_NAMES)}
 # Placement: (low, high) of each parameter; a Body draws each uniformly.
@@ -79,17 +80,13 @@ def _lerp(a, b, t):
     return a + t * (b - a)
 
 
-def _unit(v):
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
-
-
 def place_joints(poses, body):
     """The derived joints of poses (F, 17, 3) mm put where `body` places them (a key it lacks
     keeps the captured place); the joints a skeleton has (hips' knees, shoulders, limbs) stay."""
     p = np.array(poses, np.float64)
     pelvis = p[:, J['Hip']]
     trunk = np.linalg.norm(p[:, J['Thorax']] - pelvis, axis=-1, keepdims=True)
-    up = _unit(p[:, J['Thorax']] - pelvis)
+    up = unit_vectors(p[:, J['Thorax']] - pelvis)
     if 'thorax_to_shoulders' in body:
         # The head stays where it is: only the point called the thorax moves.
         mid = (p[:, J['LShoulder']] + p[:, J['RShoulder']]) / 2
@@ -98,7 +95,7 @@ def place_joints(poses, body):
     if 'spine' in body:
         p[:, J['Spine']] = _lerp(pelvis, thorax, body['spine'])
     if 'head' in body:
-        p[:, J['Head']] = thorax + _unit(p[:, J['Head']] - thorax) * body['head'] * trunk
+        p[:, J['Head']] = thorax + unit_vectors(p[:, J['Head']] - thorax) * body['head'] * trunk
     if 'neck_nose' in body or 'head' in body:
         share = body.get('neck_nose', 0.5)
         p[:, J['Neck/Nose']] = _lerp(thorax, p[:, J['Head']], share)

@@ -35,6 +35,7 @@ import numpy as np
 from lib.core import h36m
 from lib.core.errors import PoseError
 from lib.core.settings import read_yaml
+from lib.core.vectors import unit_vectors
 
 Rig = namedtuple('Rig', 'names parents positions')
 HIP_WIDTH = 1.45         # Human3.6M's hips (130 mm from the pelvis) over the joint centres' (90)
@@ -239,9 +240,7 @@ def to_h36m_joints(rig, where, mapping=None):
     thorax = joints['Thorax']
     trunk = np.median(np.linalg.norm(thorax - pelvis, axis=-1))
     towards = joints['Head'] - thorax
-    joints['Head'] = thorax + towards / np.maximum(np.linalg.norm(towards, axis=-1,
-                                                                  keepdims=True), 1e-9) \
-        * HEAD_SHARE * trunk
+    joints['Head'] = thorax + unit_vectors(towards) * HEAD_SHARE * trunk
     joints.update(Hip=pelvis, Spine=(pelvis + thorax) / 2, **{'Neck/Nose': (thorax + joints['Head'])
                                                               / 2})
     return np.stack([joints[name] for name in h36m.JOINT_NAMES], axis=1)
