@@ -16,6 +16,7 @@ from lib.data.arrays import camera_view
 from lib.data.cameras import load_cameras
 from lib.data.synthetic import sequence
 from lib.core.settings import to_plain
+from lib.infer.bvh_export import bone_lengths
 from lib.infer.lifter import Lifter
 from tests.conftest import ROOT, run_cli
 
@@ -35,17 +36,13 @@ def test_it_loads_with_no_arguments_and_is_camera_free(lifter):
     assert size <= 20 * 2 ** 20
 
 
-def bone_lengths(poses):
-    return np.linalg.norm(poses[:, 1:] - poses[:, h36m.PARENTS[1:]], axis=-1)
-
-
 def test_it_lifts_the_example_to_a_plausible_person(lifter):
     result = lifter.lift_file(EXAMPLE, smooth=1.0)
     walker = max(result.people, key=lambda person: len(person.rows))
     poses = walker.pose3d
     assert poses.shape[1:] == (17, 3) and np.all(np.isfinite(poses))
-    bones = np.median(bone_lengths(poses), axis=0)
-    thigh, shin = bones[h36m.JOINT_NAMES.index('RKnee') - 1], bones[h36m.JOINT_NAMES.index('RFoot') - 1]
+    bones = bone_lengths(poses)        # each joint's bone to its parent, median over frames
+    thigh, shin = bones[h36m.JOINT_NAMES.index('RKnee')], bones[h36m.JOINT_NAMES.index('RFoot')]
     assert 300 < thigh < 550 and 300 < shin < 550
     # Upright in the camera frame (y down): the head above the pelvis above the feet (the camera
     # may look down on the person, so the body leans away in depth; see the test below).
@@ -61,7 +58,8 @@ def test_it_sees_how_far_the_camera_looks_down(lifter):
     behind the pelvis follow the camera's, where a model that learnt one skeleton predicts an
     upright body square to every camera (the model shipped before missed by up to 244 mm)."""
     poses = sequence(9, 14, 1, 100, 0)[:, np.array(h36m.JOINTS_17_OF_32) - 1]
-    head, feet = h36m.JOINT_NAMES.index('Head'), [h36m.JOINT_NAMES.index(n) for n in ('RFoot', 'LFoot')]
+    joint = h36m.JOINT_NAMES.index
+    head, feet = joint('Head'), [joint('RFoot'), joint('LFoot')]
     for camera in load_cameras(DEFAULT_CAMERAS)[9]:
         truth, pose2d = camera_view(poses, camera, False)
         truth = truth - truth[:, :1]
@@ -84,8 +82,8 @@ def test_it_lifts_every_detector_format_to_a_person(lifter, format_files):
         joint = h36m.JOINT_NAMES.index
         assert np.all(pose[:, joint('Head'), 1] < -400) and np.all(pose[:, joint('RFoot'), 1] > 400)
         assert np.all(pose[:, [joint('RFoot'), joint('LFoot')], 2] > 0), kind
-        bones = np.median(bone_lengths(pose), axis=0)
-        legs = [bones[joint(name) - 1] for name in ('RKnee', 'RFoot', 'LKnee', 'LFoot')]
+        bones = bone_lengths(pose)
+        legs = [bones[joint(name)] for name in ('RKnee', 'RFoot', 'LKnee', 'LFoot')]
         assert all(250 < length < 550 for length in legs), (kind, legs)
         assert abs(legs[0] / legs[2] - 1) < 0.15 and abs(legs[1] / legs[3] - 1) < 0.15, kind
 
